@@ -1,0 +1,50 @@
+import { defineConfig, loadEnv } from "@medusajs/framework/utils"
+
+/**
+ * The app the integration tests and `npm run demo` boot: this repository's
+ * own `src/` (API routes, subscribers, workflows, jobs, modules, providers)
+ * loaded as the project, against the sandbox gateways. Not published.
+ */
+loadEnv(process.env.NODE_ENV || "development", process.cwd())
+
+const sandboxUrl = process.env.SANDBOX_URL ?? "http://127.0.0.1:9911"
+const backendUrl = process.env.MEDUSA_BACKEND_URL ?? "http://localhost:9000"
+
+module.exports = defineConfig({
+  projectConfig: {
+    databaseUrl: process.env.DATABASE_URL,
+    http: {
+      storeCors: process.env.STORE_CORS ?? "*",
+      adminCors: process.env.ADMIN_CORS ?? "*",
+      authCors: process.env.AUTH_CORS ?? "*",
+      jwtSecret: process.env.JWT_SECRET ?? "demo-jwt-secret",
+      cookieSecret: process.env.COOKIE_SECRET ?? "demo-cookie-secret",
+    },
+  },
+  admin: {
+    disable: process.env.ADMIN_DISABLED === "true",
+    backendUrl,
+  },
+  modules: [
+    { resolve: "./src/modules/gateway-inbox" },
+    {
+      resolve: "@medusajs/medusa/payment",
+      options: {
+        providers: [
+          {
+            resolve: "./src/providers/romb",
+            id: "romb",
+            options: {
+              uid: "sandbox-romb-uid",
+              publicKey: "sandbox-romb-public",
+              privateKey: "sandbox-romb-private",
+              baseUrl: `${sandboxUrl}/romb`,
+              description: "Order {session_id}",
+              timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
+            },
+          },
+        ],
+      },
+    },
+  ],
+})
