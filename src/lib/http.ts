@@ -1,0 +1,124 @@
+import axios, { AxiosError, AxiosInstance } from "axios"
+import { GatewayError } from "./errors"
+
+export type GatewayHttpOptions = {
+  /** Human name used in messages, e.g. "Romb". */
+  gateway: string
+  baseUrl: string
+  timeoutMs: number
+  /** Sent with every request (auth headers). Never logged or put in errors. */
+  headers?: Record<string, string>
+  /** Values that must never appear in an error message (keys, tokens). */
+  secrets: string[]
+  /** Extra attempts for idempotent calls. */
+  retries?: number
+  retryBaseDelayMs?: number
+}
+
+export type GatewayRequest = {
+  method: "GET" | "POST" | "PUT"
+  path: string
+  /** JSON body, or form fields when `form` is set. */
+  body?: unknown
+  form?: boolean
+  params?: Record<string, string>
+  /**
+   * True only for calls that are safe to repeat (reads, cancels, calls the
+   * gateway deduplicates by our reference). Only those are retried.
+   */
+  idempotent: boolean
+}
+
+export type GatewayResponse = { status: number; body: unknown }
+
+export type GatewayHttpClient = {
+  request(request: GatewayRequest): Promise<GatewayResponse>
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+
+export function redact(text: string, secrets: string[]): string {
+  return secrets
+    .filter((secret) => secret && secret.length >= 4)
+    .reduce((acc, secret) => acc.split(secret).join("[redacted]"), text)
+}
+
+/**
+ * The HTTP client every provider uses: a timeout on every call, bounded
+ * retries with exponential backoff and jitter for idempotent calls only,
+ * any HTTP answer below 500 handed back for the gateway's own error mapping,
+ * and errors that never carry a header or a secret.
+ */
+export function createGatewayHttpClient(options: GatewayHttpOptions): GatewayHttpClient {
+  const retries = options.retries ?? 2
+  const baseDelay = options.retryBaseDelayMs ?? 200
+  const instance: AxiosInstance = axios.create({
+    baseURL: options.baseUrl.replace(/\/+$/, ""),
+    timeout: options.timeoutMs,
+    headers: { Accept: "application/json", ...options.headers },
+    validateStatus: () => true,
+    maxRedirects: 0,
+    transitional: { clarifyTimeoutError: true },
+  })
+
+  const describe = (request: GatewayRequest) =>
+    `${options.gateway} ${request.method} ${redact(request.path, options.secrets)}`
+
+  async function attempt(request: GatewayRequest): Promise<GatewayResponse> {
+    try {
+      const response = await instance.request({
+        method: request.method,
+        url: request.path,
+        params: request.params,
+        data: request.form
+          ? new URLSearchParams(request.body as Record<string, string>).toString()
+          : request.body,
+        headers: request.form
+          ? { "Content-Type": "application/x-www-form-urlencoded" }
+          : { "Content-Type": "application/json" },
+      })
+      if (response.status >= 500 || RETRYABLE_STATUS.has(response.status)) {
+        throw new GatewayError({
+          gateway: options.gateway,
+          kind: "unavailable",
+          httpStatus: response.status,
+          message: `${describe(request)} failed: the gateway answered HTTP ${response.status}.`,
+        })
+      }
+      return { status: response.status, body: response.data }
+    } catch (error) {
+      if (error instanceof GatewayError) {
+        throw error
+      }
+      const axiosError = error as AxiosError
+      const timedOut = axiosError.code === "ETIMEDOUT" || axiosError.code === "ECONNABORTED"
+      throw new GatewayError({
+        gateway: options.gateway,
+        kind: "unavailable",
+        code: timedOut ? "timeout" : axiosError.code,
+        message: timedOut
+          ? `${describe(request)} did not answer within ${options.timeoutMs} ms.`
+          : `${describe(request)} could not be reached (${axiosError.code ?? "network error"}).`,
+      })
+    }
+  }
+
+  return {
+    async request(request) {
+      const attempts = request.idempotent ? retries + 1 : 1
+      let lastError: unknown
+      for (let i = 0; i < attempts; i++) {
+        if (i > 0) {
+          const delay = baseDelay * 2 ** (i - 1)
+          await new Promise((r) => setTimeout(r, delay + Math.random() * delay))
+        }
+        try {
+          return await attempt(request)
+        } catch (error) {
+          lastError = error
+        }
+      }
+      throw lastError
+    },
+  }
+}

@@ -1,0 +1,189 @@
+import {
+  AbstractPaymentProvider,
+  MedusaError,
+  PaymentActions,
+  PaymentSessionStatus,
+} from "@medusajs/framework/utils"
+import type {
+  BigNumberValue,
+  Logger,
+  ProviderWebhookPayload,
+  RetrievePaymentInput,
+  RetrievePaymentOutput,
+  UpdatePaymentInput,
+  UpdatePaymentOutput,
+  WebhookActionResult,
+} from "@medusajs/framework/types"
+import { amountsMatch, fromGatewayAmount } from "./money"
+import {
+  GatewayConfirmation,
+  readConfirmation,
+  sealConfirmation,
+  SESSION_KEYS,
+} from "./session-data"
+
+/** Everything a verified gateway notification tells the plugin. */
+export type GatewayWebhookResult = WebhookActionResult & {
+  data?: {
+    session_id: string
+    amount: BigNumberValue
+    /** Lowercase ISO code when the gateway reports one; otherwise the session's applies. */
+    currency_code?: string
+    /** Unique per provider for one gateway event: the inbox deduplicates on it. */
+    event_key: string
+    gateway_status: string
+    gateway_reference?: string
+    /** Sealed copy for the session data: proof that the gateway said so. */
+    confirmation: GatewayConfirmation
+  }
+}
+
+/** Raw webhook body as text, whether Medusa kept a Buffer, a serialized Buffer or a string. */
+export function rawBodyText(rawData: unknown): string | undefined {
+  if (typeof rawData === "string") {
+    return rawData
+  }
+  if (Buffer.isBuffer(rawData)) {
+    return rawData.toString("utf8")
+  }
+  const serialized = rawData as { type?: string; data?: number[] } | undefined
+  if (serialized?.type === "Buffer" && Array.isArray(serialized.data)) {
+    return Buffer.from(serialized.data).toString("utf8")
+  }
+  return undefined
+}
+
+export function headerValue(headers: Record<string, unknown> | undefined, name: string) {
+  const value = headers?.[name.toLowerCase()]
+  return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value)
+}
+
+/**
+ * What the three redirect providers share: the session-data contract, the
+ * sealed record of a verified notification, and the Medusa calls that are the
+ * same for every hosted-page gateway. Each gateway fills in its API calls.
+ */
+export abstract class RedirectPaymentProvider<
+  TOptions extends Record<string, unknown>,
+> extends AbstractPaymentProvider<TOptions> {
+  /** Human name for messages, e.g. "Romb". */
+  protected abstract readonly gatewayName: string
+  /** The value of `data.gateway`, e.g. "romb". */
+  protected abstract readonly gatewayKey: string
+  /** Server-only key that seals confirmations in session data. */
+  protected abstract confirmationKey(): string
+
+  protected readonly options_: TOptions
+  protected readonly logger_?: Logger
+
+  protected constructor(cradle: Record<string, unknown>, options: TOptions) {
+    super(cradle, options)
+    this.options_ = options
+    this.logger_ = cradle.logger as Logger | undefined
+  }
+
+  protected sessionIdOf(data: Record<string, unknown> | undefined): string | undefined {
+    const id = data?.[SESSION_KEYS.sessionId]
+    return typeof id === "string" && id ? id : undefined
+  }
+
+  protected confirmationOf(data: Record<string, unknown> | undefined) {
+    return readConfirmation(this.sessionIdOf(data), data, this.confirmationKey())
+  }
+
+  /** Builds the webhook result, sealing the confirmation for the session. */
+  protected webhookResult(input: {
+    action: GatewayConfirmation["action"]
+    sessionId: string
+    amount: string
+    currencyCode?: string
+    eventKey: string
+    gatewayStatus: string
+    gatewayReference?: string
+  }): GatewayWebhookResult {
+    const confirmation = sealConfirmation(
+      input.sessionId,
+      {
+        action: input.action,
+        gateway_status: input.gatewayStatus,
+        amount: input.amount,
+        currency_code: input.currencyCode ?? "",
+        event_key: input.eventKey,
+        confirmed_at: new Date().toISOString(),
+      },
+      this.confirmationKey()
+    )
+    return {
+      action: input.action === "canceled" ? PaymentActions.CANCELED : (input.action as PaymentActions),
+      data: {
+        session_id: input.sessionId,
+        amount: fromGatewayAmount(input.amount),
+        currency_code: input.currencyCode,
+        event_key: input.eventKey,
+        gateway_status: input.gatewayStatus,
+        gateway_reference: input.gatewayReference,
+        confirmation,
+      },
+    }
+  }
+
+  /** The session status a confirmation stands for. */
+  protected statusOf(confirmation: GatewayConfirmation | undefined): PaymentSessionStatus {
+    switch (confirmation?.action) {
+      case "captured":
+        return PaymentSessionStatus.CAPTURED
+      case "authorized":
+        return PaymentSessionStatus.AUTHORIZED
+      case "canceled":
+        return PaymentSessionStatus.CANCELED
+      case "failed":
+        return PaymentSessionStatus.ERROR
+      default:
+        return PaymentSessionStatus.PENDING
+    }
+  }
+
+  /**
+   * Throws the error a shopper sees when completing a cart whose payment the
+   * gateway has not confirmed: the cart stays open and no order is created.
+   */
+  protected notAuthorized(confirmation: GatewayConfirmation | undefined): never {
+    const reason =
+      confirmation?.action === "canceled"
+        ? `the payment was canceled at ${this.gatewayName}`
+        : confirmation?.action === "failed"
+          ? `${this.gatewayName} reported the payment as failed (${confirmation.gateway_status})`
+          : `${this.gatewayName} has not confirmed the payment yet; the order is created as soon as it does`
+    throw new MedusaError(MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR, `Payment not completed: ${reason}.`)
+  }
+
+  /**
+   * Medusa merges the caller's data into the session; the gateway order was
+   * created for one amount and currency, which cannot change afterwards.
+   */
+  async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
+    const data = input.data ?? {}
+    const gatewayAmount = data[SESSION_KEYS.gatewayAmount] as string | undefined
+    const currency = data[SESSION_KEYS.currencyCode] as string | undefined
+    if (
+      gatewayAmount &&
+      currency &&
+      input.amount !== undefined &&
+      (input.currency_code !== currency || !amountsMatch(input.amount, gatewayAmount, currency))
+    ) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `${this.gatewayName} orders cannot change amount or currency; create a new payment session instead.`
+      )
+    }
+    return { data }
+  }
+
+  async retrievePayment(input: RetrievePaymentInput): Promise<RetrievePaymentOutput> {
+    return { data: input.data }
+  }
+
+  abstract getWebhookActionAndData(
+    payload: ProviderWebhookPayload["payload"]
+  ): Promise<GatewayWebhookResult>
+}

@@ -1,0 +1,120 @@
+import { MedusaError } from "@medusajs/framework/utils"
+import { z } from "zod"
+import { hmacSha256Hex, signaturesEqual } from "./crypto"
+
+/**
+ * The keys every provider writes into `payment_session.data` (public: the
+ * storefront reads them). The storefront may not send any of them.
+ */
+export const SESSION_KEYS = {
+  redirectUrl: "redirect_url",
+  gateway: "gateway",
+  gatewayReference: "gateway_reference",
+  gatewayStatus: "gateway_status",
+  confirmation: "gateway_confirmation",
+  /** The amount and currency the gateway order was created for. */
+  gatewayAmount: "gateway_amount",
+  currencyCode: "currency_code",
+  sessionId: "session_id",
+} as const
+
+const RESERVED_KEYS: string[] = Object.values(SESSION_KEYS).filter(
+  (key) => key !== SESSION_KEYS.sessionId
+)
+
+/**
+ * Parses what the storefront sent as session data. Medusa merges it into the
+ * stored data, so it must never carry a key the plugin decides on, and only
+ * the keys the provider documents are accepted.
+ */
+export function parseStorefrontInput<S extends z.ZodObject>(
+  gateway: string,
+  schema: S,
+  data: Record<string, unknown> | undefined
+): z.infer<S> {
+  const { session_id: _medusaSessionId, ...input } = data ?? {}
+  const reserved = Object.keys(input).filter((key) => RESERVED_KEYS.includes(key))
+  if (reserved.length) {
+    throw new MedusaError(
+      MedusaError.Types.INVALID_DATA,
+      `${gateway}: payment session data may not set ${reserved.join(", ")}; these keys are written by the payment provider.`
+    )
+  }
+  const result = schema.strict().safeParse(input)
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown key(s) ${issue.keys.join(", ")} (accepted: ${Object.keys(schema.shape).join(", ")})`
+          : `\`${issue.path.join(".")}\`: ${issue.message}`
+      )
+      .join("; ")
+    throw new MedusaError(
+      MedusaError.Types.INVALID_DATA,
+      `${gateway}: invalid payment session data: ${problems}`
+    )
+  }
+  return result.data as z.infer<S>
+}
+
+/** What a verified gateway notification said about a session. */
+export type GatewayConfirmation = {
+  action: "authorized" | "captured" | "pending" | "failed" | "canceled"
+  gateway_status: string
+  amount: string
+  currency_code: string
+  event_key: string
+  confirmed_at: string
+  seal: string
+}
+
+function confirmationSealBase(sessionId: string, c: Omit<GatewayConfirmation, "seal">): string {
+  return [
+    "medusa-plugin-redirect-payments/confirmation/v1",
+    sessionId,
+    c.action,
+    c.gateway_status,
+    c.amount,
+    c.currency_code,
+    c.event_key,
+    c.confirmed_at,
+  ].join("\n")
+}
+
+/**
+ * Seals a confirmation with a key only the server knows, so the copy kept in
+ * the (storefront-visible) session data cannot be forged or moved to another
+ * session.
+ */
+export function sealConfirmation(
+  sessionId: string,
+  confirmation: Omit<GatewayConfirmation, "seal">,
+  key: string
+): GatewayConfirmation {
+  return { ...confirmation, seal: hmacSha256Hex(confirmationSealBase(sessionId, confirmation), key) }
+}
+
+const confirmationSchema = z.object({
+  action: z.enum(["authorized", "captured", "pending", "failed", "canceled"]),
+  gateway_status: z.string(),
+  amount: z.string(),
+  currency_code: z.string(),
+  event_key: z.string(),
+  confirmed_at: z.string(),
+  seal: z.string(),
+})
+
+/** The session's confirmation if present and sealed by this provider for this session. */
+export function readConfirmation(
+  sessionId: string | undefined,
+  data: Record<string, unknown> | undefined,
+  key: string
+): GatewayConfirmation | undefined {
+  const parsed = confirmationSchema.safeParse(data?.[SESSION_KEYS.confirmation])
+  if (!sessionId || !parsed.success) {
+    return undefined
+  }
+  const { seal, ...rest } = parsed.data
+  const expected = hmacSha256Hex(confirmationSealBase(sessionId, rest), key)
+  return signaturesEqual(expected, seal) ? parsed.data : undefined
+}

@@ -1,0 +1,35 @@
+import { model } from "@medusajs/framework/utils"
+
+/**
+ * One verified gateway notification (or reconciliation finding), stored once
+ * per provider and event key before it is acknowledged, so that duplicates
+ * are recognised and nothing is lost if processing fails or the process dies.
+ */
+export const GatewayEvent = model
+  .define("gateway_event", {
+    id: model.id({ prefix: "gwevt" }).primaryKey(),
+    provider_id: model.text(),
+    event_key: model.text(),
+    session_id: model.text().nullable(),
+    action: model.text(),
+    gateway_status: model.text(),
+    gateway_reference: model.text().nullable(),
+    amount: model.bigNumber().nullable(),
+    currency_code: model.text().nullable(),
+    /** received -> processing -> processed | failed (retried) | flagged (operator) | ignored */
+    state: model
+      .enum(["received", "processing", "processed", "failed", "flagged", "ignored"])
+      .default("received"),
+    flag_reason: model.text().nullable(),
+    attempts: model.number().default(0),
+    last_error: model.text().nullable(),
+    processed_at: model.dateTime().nullable(),
+    /** The sealed confirmation to record on the payment session. */
+    confirmation: model.json().nullable(),
+    payload: model.json().nullable(),
+  })
+  .indexes([
+    { on: ["provider_id", "event_key"], unique: true },
+    { on: ["session_id"] },
+    { on: ["state"] },
+  ])

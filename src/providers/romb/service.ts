@@ -1,0 +1,210 @@
+import { MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
+import type {
+  AuthorizePaymentInput,
+  AuthorizePaymentOutput,
+  CancelPaymentInput,
+  CancelPaymentOutput,
+  CapturePaymentInput,
+  CapturePaymentOutput,
+  DeletePaymentInput,
+  DeletePaymentOutput,
+  GetPaymentStatusInput,
+  GetPaymentStatusOutput,
+  InitiatePaymentInput,
+  InitiatePaymentOutput,
+  ProviderWebhookPayload,
+  RefundPaymentInput,
+  RefundPaymentOutput,
+} from "@medusajs/framework/types"
+import { asMedusaError, GatewayError } from "../../lib/errors"
+import { currencyInfo, toGatewayAmount } from "../../lib/money"
+import { parseProviderOptions } from "../../lib/options"
+import {
+  GatewayWebhookResult,
+  headerValue,
+  rawBodyText,
+  RedirectPaymentProvider,
+} from "../../lib/redirect-provider"
+import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
+import { RombClient } from "./client"
+import { RombOptions, rombOptionsSchema, rombSessionInputSchema, rombWebhookSchema } from "./schemas"
+import { verifyRombSignature } from "./signature"
+import { ROMB_INITIAL_STATUS, ROMB_STATUS_ACTION } from "./status"
+
+const GATEWAY = "Romb"
+
+function parseRombOptions(options: unknown): RombOptions {
+  return parseProviderOptions(GATEWAY, rombOptionsSchema, options)
+}
+
+/**
+ * Romb: hosted payment page, charged at once, no status or refund API. The
+ * only truth about a payment is Romb's signed notification, which the plugin
+ * records (sealed) on the payment session before Medusa authorizes it.
+ */
+export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
+  static identifier = "romb"
+
+  protected readonly gatewayName = GATEWAY
+  protected readonly gatewayKey = "romb"
+  private readonly client: RombClient
+
+  static validateOptions(options: Record<string, unknown>): void {
+    parseRombOptions(options)
+  }
+
+  constructor(cradle: Record<string, unknown>, options: Record<string, unknown>) {
+    super(cradle, parseRombOptions(options))
+    this.client = new RombClient(this.options_)
+  }
+
+  private get webhookSecret(): string {
+    return this.options_.webhookSecret ?? this.options_.privateKey
+  }
+
+  protected confirmationKey(): string {
+    return this.webhookSecret
+  }
+
+  async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
+    const storefront = parseStorefrontInput(GATEWAY, rombSessionInputSchema, input.data)
+    const sessionId = this.sessionIdOf(input.data) ?? input.context?.idempotency_key
+    if (!sessionId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "Romb: the payment session id is missing.")
+    }
+    const currency = currencyInfo(input.currency_code)
+    const amount = toGatewayAmount(input.amount, input.currency_code)
+    const description =
+      storefront.description ??
+      this.options_.description
+        ?.replaceAll("{session_id}", sessionId)
+        .replaceAll("{amount}", amount)
+        .replaceAll("{currency}", currency.alpha)
+
+    let order: { orderId: string; formUrl: string }
+    try {
+      order = await this.client.createOrder({
+        orderNumber: sessionId,
+        amount: Number(amount),
+        currency: currency.numeric,
+        description,
+        email: storefront.email ?? input.context?.customer?.email ?? undefined,
+        phone: storefront.phone ?? input.context?.customer?.phone ?? undefined,
+      })
+    } catch (error) {
+      if (error instanceof GatewayError && error.kind === "unavailable") {
+        // Romb may have created the order before the answer was lost: cancel it
+        // so that no payable order outlives the session Medusa is about to drop.
+        await this.client.cancelOrder(sessionId).catch(() => undefined)
+      }
+      throw asMedusaError(error)
+    }
+
+    return {
+      id: order.orderId,
+      status: PaymentSessionStatus.PENDING,
+      data: {
+        [SESSION_KEYS.sessionId]: sessionId,
+        [SESSION_KEYS.redirectUrl]: order.formUrl,
+        [SESSION_KEYS.gateway]: this.gatewayKey,
+        [SESSION_KEYS.gatewayReference]: order.orderId,
+        [SESSION_KEYS.gatewayStatus]: ROMB_INITIAL_STATUS,
+        [SESSION_KEYS.gatewayAmount]: amount,
+        [SESSION_KEYS.currencyCode]: input.currency_code.toLowerCase(),
+        [SESSION_KEYS.confirmation]: undefined,
+      },
+    }
+  }
+
+  /** Romb has no status call: only a verified notification recorded on the session counts. */
+  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
+    const confirmation = this.confirmationOf(input.data)
+    const status = this.statusOf(confirmation)
+    if (status !== PaymentSessionStatus.CAPTURED && status !== PaymentSessionStatus.AUTHORIZED) {
+      this.notAuthorized(confirmation)
+    }
+    return { status, data: input.data }
+  }
+
+  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
+    return { status: this.statusOf(this.confirmationOf(input.data)), data: input.data }
+  }
+
+  /** Romb charges at once: a paid order is already captured; capturing again changes nothing. */
+  async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
+    if (this.confirmationOf(input.data)?.action !== "captured") {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        "Romb has not reported this payment as paid, so there is nothing to capture. Romb charges the customer at once; wait for its notification."
+      )
+    }
+    return { data: input.data }
+  }
+
+  async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
+    const data = input.data ?? {}
+    const orderNumber = this.sessionIdOf(data)
+    const confirmation = this.confirmationOf(data)
+    if (!orderNumber || !data[SESSION_KEYS.gatewayReference] || confirmation?.action === "canceled") {
+      return { data }
+    }
+    if (confirmation?.action === "captured") {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Romb order ${orderNumber} is already paid and cannot be canceled; refund the customer in the Romb dashboard.`
+      )
+    }
+    const result = await this.client.cancelOrder(orderNumber).catch((error) => {
+      throw asMedusaError(error)
+    })
+    if (!result.canceled) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Romb did not cancel order ${orderNumber}: ${result.message}. If the customer has paid, Romb's notification will record it; otherwise the order is already canceled.`
+      )
+    }
+    return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "CANCELED" } }
+  }
+
+  async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
+    return this.cancelPayment(input)
+  }
+
+  async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      "Romb has no refund API: make the refund in the Romb dashboard (romb.mx). Nothing was refunded by Medusa."
+    )
+  }
+
+  async getWebhookActionAndData(
+    payload: ProviderWebhookPayload["payload"]
+  ): Promise<GatewayWebhookResult> {
+    const raw = rawBodyText(payload.rawData)
+    if (!raw) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "Romb webhook: the raw request body is missing.")
+    }
+    const contentType = headerValue(payload.headers, "content-type")
+    if (!verifyRombSignature(raw, contentType, this.webhookSecret)) {
+      throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Romb webhook: the signature is missing or invalid.")
+    }
+    const parsed = rombWebhookSchema.safeParse(payload.data)
+    if (!parsed.success) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `Romb webhook: malformed notification: ${parsed.error.issues
+          .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+          .join("; ")}`
+      )
+    }
+    const event = parsed.data
+    return this.webhookResult({
+      action: ROMB_STATUS_ACTION[event.status],
+      sessionId: event.order_id,
+      amount: event.amount,
+      eventKey: `${event.id}:${event.status}`,
+      gatewayStatus: event.status,
+      gatewayReference: event.id,
+    })
+  }
+}
