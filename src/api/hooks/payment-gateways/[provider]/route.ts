@@ -1,0 +1,17 @@
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { paymentProviderId, receiveGatewayWebhook } from "../../../../lib/webhook-inbox"
+
+/**
+ * Gateway webhooks: `POST /hooks/payment-gateways/{identifier}_{id}`.
+ * Unlike Medusa's `/hooks/payment/:provider`, it verifies before it
+ * acknowledges: 401 forged, 400 malformed, 404 unknown provider or session,
+ * 200 once the event is stored (or was already).
+ */
+export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
+  const result = await receiveGatewayWebhook(req.scope, paymentProviderId(req.params.provider), {
+    data: (req.body ?? {}) as Record<string, unknown>,
+    rawData: (req as MedusaRequest & { rawBody?: Buffer }).rawBody ?? "",
+    headers: req.headers,
+  })
+  res.status(200).json({ received: true, ...result })
+}

@@ -1,0 +1,107 @@
+import { MedusaError, Modules } from "@medusajs/framework/utils"
+import type { IPaymentModuleService, MedusaContainer, ProviderWebhookPayload } from "@medusajs/framework/types"
+import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
+import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
+import { amountsMatch, toGatewayAmount } from "./money"
+import type { GatewayWebhookResult } from "./redirect-provider"
+
+/** Emitted once per stored event; the subscriber processes it. */
+export const GATEWAY_EVENT_RECORDED = "redirect_payments.gateway_event.recorded"
+
+export type ReceivedWebhook = {
+  event_id?: string
+  duplicate?: boolean
+  flagged?: string
+  ignored?: boolean
+}
+
+/** `romb_romb`, `pp_romb_romb` -> `pp_romb_romb` */
+export function paymentProviderId(routeParam: string): string {
+  return routeParam.startsWith("pp_") ? routeParam : `pp_${routeParam}`
+}
+
+/**
+ * The synchronous half of every gateway webhook: verify through the provider
+ * (throws UNAUTHORIZED / INVALID_DATA), check it against the session it
+ * names, store it once, and hand it to the processing subscriber. The caller
+ * acknowledges only after this returns, so an event is never acknowledged
+ * before it is safely stored.
+ */
+export async function receiveGatewayWebhook(
+  container: MedusaContainer,
+  providerId: string,
+  payload: ProviderWebhookPayload["payload"]
+): Promise<ReceivedWebhook> {
+  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+  const [provider] = await paymentModule.listPaymentProviders({ id: providerId, is_enabled: true })
+  if (!provider) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `No enabled payment provider ${providerId}.`)
+  }
+
+  const result = (await paymentModule.getWebhookActionAndData({
+    provider: providerId,
+    payload,
+  })) as GatewayWebhookResult
+  if (result.action === "not_supported" || !result.data) {
+    return { ignored: true }
+  }
+  const event = result.data
+
+  const [session] = await paymentModule.listPaymentSessions(
+    { id: event.session_id },
+    { select: ["id", "provider_id", "amount", "raw_amount", "currency_code"] }
+  )
+  if (!session || session.provider_id !== providerId) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_FOUND,
+      `Payment session ${event.session_id} was not created by ${providerId}.`
+    )
+  }
+
+  const amount = String(event.amount)
+  const flagged = mismatch(session, amount, event.currency_code)
+  const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
+  const { event: stored, duplicate } = await inbox.recordEvent({
+    provider_id: providerId,
+    event_key: event.event_key,
+    session_id: session.id,
+    action: result.action,
+    gateway_status: event.gateway_status,
+    gateway_reference: event.gateway_reference ?? null,
+    amount,
+    currency_code: event.currency_code ?? null,
+    state: flagged ? "flagged" : "received",
+    flag_reason: flagged ?? null,
+    confirmation: event.confirmation,
+    payload: payload.data as Record<string, unknown>,
+  })
+  if (duplicate) {
+    return { event_id: stored.id, duplicate: true }
+  }
+  if (flagged) {
+    container
+      .resolve("logger")
+      .warn(`Gateway event ${stored.id} for session ${session.id} flagged: ${flagged}`)
+    return { event_id: stored.id, flagged }
+  }
+  await container.resolve(Modules.EVENT_BUS).emit({
+    name: GATEWAY_EVENT_RECORDED,
+    data: { id: stored.id },
+  })
+  return { event_id: stored.id }
+}
+
+function mismatch(
+  session: { amount: any; raw_amount?: any; currency_code: string },
+  amount: string,
+  currencyCode: string | undefined
+): string | undefined {
+  if (currencyCode && currencyCode.toLowerCase() !== session.currency_code.toLowerCase()) {
+    return `currency ${currencyCode.toUpperCase()} differs from the session's ${session.currency_code.toUpperCase()}`
+  }
+  const expected = session.raw_amount ?? session.amount
+  if (!amountsMatch(expected, amount, session.currency_code)) {
+    return `amount ${amount} differs from the session's ${toGatewayAmount(expected, session.currency_code)} ${session.currency_code.toUpperCase()}`
+  }
+  return undefined
+}

@@ -1,0 +1,70 @@
+import { processPaymentWorkflow } from "@medusajs/medusa/core-flows"
+import {
+  createWorkflow,
+  transform,
+  when,
+  WorkflowResponse,
+} from "@medusajs/framework/workflows-sdk"
+import { claimGatewayEventStep } from "./steps/claim-gateway-event"
+import { ensureOrderForSessionStep } from "./steps/ensure-order-for-session"
+import { recordGatewayConfirmationStep } from "./steps/record-gateway-confirmation"
+import { settleGatewayEventStep } from "./steps/settle-gateway-event"
+
+export const processGatewayEventWorkflowId = "process-gateway-event"
+
+/**
+ * Processes one stored gateway event: records the gateway's word on the
+ * payment session, then lets Medusa's own processPaymentWorkflow authorize or
+ * capture the payment and complete the cart under the cart lock. Runs at most
+ * once at a time per event (the claim), and is safe to re-run after a failure.
+ */
+export const processGatewayEventWorkflow = createWorkflow(
+  processGatewayEventWorkflowId,
+  (input: { event_id: string }) => {
+    const event = claimGatewayEventStep(input)
+
+    const recorded = when("gateway-event-claimed", { event }, ({ event }) => !!event).then(() =>
+      recordGatewayConfirmationStep(
+        transform({ event }, ({ event }) => ({
+          session_id: event!.session_id,
+          action: event!.action,
+          gateway_status: event!.gateway_status,
+          confirmation: event!.confirmation,
+        }))
+      )
+    )
+
+    when(
+      "gateway-event-moves-money",
+      { event, recorded },
+      ({ event, recorded }) =>
+        !!event && !!recorded?.applied && ["authorized", "captured"].includes(event.action)
+    ).then(() => {
+      processPaymentWorkflow.runAsStep({
+        input: transform({ event }, ({ event }) => ({
+          action: event!.action as "authorized" | "captured",
+          data: { session_id: event!.session_id, amount: event!.amount },
+        })),
+      })
+      ensureOrderForSessionStep(
+        transform({ event }, ({ event }) => ({ session_id: event!.session_id }))
+      )
+    })
+
+    when("gateway-event-settle", { event }, ({ event }) => !!event).then(() =>
+      settleGatewayEventStep(
+        transform({ event, recorded }, ({ event, recorded }) => ({
+          event_id: event!.id,
+          state: recorded?.flag_reason
+            ? ("flagged" as const)
+            : recorded?.applied
+              ? ("processed" as const)
+              : ("ignored" as const),
+          flag_reason: recorded?.flag_reason,
+        }))
+      )
+    )
+
+    return new WorkflowResponse(event)
+  }
+)
