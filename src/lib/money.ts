@@ -2,6 +2,9 @@ import { BigNumber, MathBN, MedusaError } from "@medusajs/framework/utils"
 import type { BigNumberInput } from "@medusajs/framework/types"
 import { CurrencyInfo, ISO_4217 } from "./iso4217"
 
+/** bignumber.js rounding mode constant (Medusa does not re-export the enum). */
+const ROUND_HALF_UP = 4
+
 /** Look up a currency by Medusa's (lowercase) or ISO (uppercase) alpha code. */
 export function currencyInfo(currencyCode: string): CurrencyInfo {
   const info = ISO_4217.get(String(currencyCode ?? "").toUpperCase())
@@ -29,8 +32,7 @@ export function toGatewayAmount(amount: BigNumberInput, currencyCode: string): s
       `Amount ${value.toString()} ${currencyCode.toUpperCase()} is not a payable amount.`
     )
   }
-  // bignumber.js ROUND_HALF_UP = 1
-  return value.decimalPlaces(minorUnits, 1).toFixed(minorUnits)
+  return value.decimalPlaces(minorUnits, ROUND_HALF_UP).toFixed(minorUnits)
 }
 
 /** A gateway's decimal amount back into Medusa's major-unit BigNumber. */
