@@ -1,0 +1,119 @@
+import { defineWidgetConfig } from "@medusajs/admin-sdk"
+import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
+import { Badge, Container, Heading, Text } from "@medusajs/ui"
+import { useEffect, useState } from "react"
+
+type GatewayPayment = {
+  session_id: string
+  provider_id: string
+  session_status: string
+  gateway: string
+  gateway_reference: string | null
+  gateway_status: string | null
+  amount: string | null
+  currency_code: string | null
+}
+
+type GatewayEvent = {
+  id: string
+  action: string
+  gateway_status: string
+  amount: string | null
+  state: string
+  flag_reason: string | null
+  last_error: string | null
+  attempts: number
+  created_at: string
+}
+
+const STATE_COLOR: Record<string, "green" | "orange" | "red" | "grey" | "blue"> = {
+  processed: "green",
+  received: "blue",
+  processing: "blue",
+  failed: "red",
+  flagged: "orange",
+  ignored: "grey",
+}
+
+/** Order page: which gateway took the money, its reference and status, and every gateway event. */
+const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
+  const [state, setState] = useState<{ payments: GatewayPayment[]; events: GatewayEvent[] } | null>(null)
+  const [error, setError] = useState<string | null>(null)
+
+  useEffect(() => {
+    fetch(`/admin/payment-gateways/orders/${order.id}`, { credentials: "include" })
+      .then(async (response) => {
+        if (!response.ok) {
+          throw new Error(`HTTP ${response.status}`)
+        }
+        setState(await response.json())
+      })
+      .catch((e: Error) => setError(e.message))
+  }, [order.id])
+
+  if (!error && (!state || !state.payments.length)) {
+    return null
+  }
+
+  return (
+    <Container className="divide-y p-0">
+      <div className="px-6 py-4">
+        <Heading level="h2">Gateway payments</Heading>
+      </div>
+      {error && (
+        <Text className="px-6 py-4" size="small">
+          Could not load gateway payments: {error}
+        </Text>
+      )}
+      {state?.payments.map((payment) => (
+        <div key={payment.session_id} className="flex flex-col gap-y-1 px-6 py-4">
+          <div className="flex items-center justify-between">
+            <Text weight="plus" size="small">
+              {payment.gateway} ({payment.provider_id})
+            </Text>
+            <Badge size="2xsmall">{payment.gateway_status ?? payment.session_status}</Badge>
+          </div>
+          <Text size="small" className="text-ui-fg-subtle">
+            Reference: {payment.gateway_reference ?? "—"}
+          </Text>
+          {payment.amount && (
+            <Text size="small" className="text-ui-fg-subtle">
+              Amount sent: {payment.amount} {payment.currency_code?.toUpperCase()}
+            </Text>
+          )}
+        </div>
+      ))}
+      {state && state.events.length > 0 && (
+        <div className="flex flex-col gap-y-2 px-6 py-4">
+          <Text weight="plus" size="small">
+            Timeline
+          </Text>
+          {state.events.map((event) => (
+            <div key={event.id} className="flex flex-col">
+              <div className="flex items-center justify-between">
+                <Text size="small">
+                  {new Date(event.created_at).toLocaleString()} · {event.gateway_status}
+                  {event.amount ? ` · ${event.amount}` : ""}
+                </Text>
+                <Badge size="2xsmall" color={STATE_COLOR[event.state] ?? "grey"}>
+                  {event.state}
+                </Badge>
+              </div>
+              {(event.flag_reason || event.last_error) && (
+                <Text size="xsmall" className="text-ui-fg-error">
+                  {event.flag_reason ?? event.last_error}
+                </Text>
+              )}
+            </div>
+          ))}
+        </div>
+      )}
+    </Container>
+  )
+}
+
+export const config = defineWidgetConfig({
+  zone: "order.details.side.after",
+})
+
+export default OrderGatewayPaymentsWidget

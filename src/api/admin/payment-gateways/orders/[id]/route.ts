@@ -1,0 +1,65 @@
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
+import { GATEWAY_INBOX_MODULE } from "../../../../../modules/gateway-inbox"
+import type GatewayInboxModuleService from "../../../../../modules/gateway-inbox/service"
+import { SESSION_KEYS } from "../../../../../lib/session-data"
+
+/**
+ * `GET /admin/payment-gateways/orders/:id`: the order's redirect-gateway
+ * payments and the timeline of gateway events recorded for them.
+ */
+export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
+  const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
+  const { data: orders } = await query.graph({
+    entity: "order",
+    fields: [
+      "id",
+      "payment_collections.payment_sessions.id",
+      "payment_collections.payment_sessions.provider_id",
+      "payment_collections.payment_sessions.status",
+      "payment_collections.payment_sessions.data",
+    ],
+    filters: { id: req.params.id },
+  })
+  const order = orders[0] as any
+  if (!order) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order ${req.params.id} was not found.`)
+  }
+  const sessions = (order.payment_collections ?? [])
+    .flatMap((collection: any) => collection.payment_sessions ?? [])
+    .filter((session: any) => session.data?.[SESSION_KEYS.gateway])
+  const inbox = req.scope.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
+  const events = sessions.length
+    ? await inbox.listGatewayEvents(
+        { session_id: sessions.map((s: any) => s.id) },
+        { order: { created_at: "ASC" } }
+      )
+    : []
+  res.json({
+    payments: sessions.map((session: any) => ({
+      session_id: session.id,
+      provider_id: session.provider_id,
+      session_status: session.status,
+      gateway: session.data[SESSION_KEYS.gateway],
+      gateway_reference: session.data[SESSION_KEYS.gatewayReference] ?? null,
+      gateway_status: session.data[SESSION_KEYS.gatewayStatus] ?? null,
+      amount: session.data[SESSION_KEYS.gatewayAmount] ?? null,
+      currency_code: session.data[SESSION_KEYS.currencyCode] ?? null,
+    })),
+    events: events.map((event) => ({
+      id: event.id,
+      session_id: event.session_id,
+      provider_id: event.provider_id,
+      action: event.action,
+      gateway_status: event.gateway_status,
+      amount: event.amount,
+      currency_code: event.currency_code,
+      state: event.state,
+      flag_reason: event.flag_reason,
+      attempts: event.attempts,
+      last_error: event.last_error,
+      created_at: event.created_at,
+      processed_at: event.processed_at,
+    })),
+  })
+}
