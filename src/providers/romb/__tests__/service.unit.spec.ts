@@ -1,0 +1,152 @@
+import { PaymentSessionStatus } from "@medusajs/framework/utils"
+import { sealConfirmation } from "../../../lib/session-data"
+import { RombProviderService } from "../service"
+import { rombSignature } from "../signature"
+
+const options = {
+  uid: "u-1",
+  publicKey: "pub-1",
+  privateKey: "priv-secret-1",
+  baseUrl: "http://127.0.0.1:1/romb",
+  timeoutMs: 500,
+}
+
+const provider = () => new RombProviderService({}, options)
+
+function confirmed(action: "captured" | "canceled" | "pending", sessionId = "payses_1", key = "priv-secret-1") {
+  return {
+    session_id: sessionId,
+    gateway_reference: "123",
+    gateway_confirmation: sealConfirmation(
+      sessionId,
+      {
+        action,
+        gateway_status: { captured: "PAID", canceled: "CANCELED", pending: "WAIT" }[action],
+        amount: "100.5",
+        currency_code: "",
+        event_key: "tx:1",
+        confirmed_at: "2026-01-01T00:00:00.000Z",
+      },
+      key
+    ),
+  }
+}
+
+function webhook(fields: Record<string, unknown>, secret = "priv-secret-1") {
+  const text = JSON.stringify(fields)
+  const sign = rombSignature(text, "application/json", secret)
+  const raw = `${text.slice(0, -1)},"sign":"${sign}"}`
+  return { data: JSON.parse(raw), rawData: Buffer.from(raw), headers: { "content-type": "application/json" } }
+}
+
+describe("RombProviderService", () => {
+  it("validates options at boot with a message naming the option", () => {
+    expect(() => RombProviderService.validateOptions({ uid: "x", publicKey: "y" })).toThrow(
+      /Romb payment provider options are invalid: `privateKey`/
+    )
+    expect(() => RombProviderService.validateOptions(options)).not.toThrow()
+  })
+
+  describe("getWebhookActionAndData", () => {
+    it.each([
+      ["PAID", "captured"],
+      ["WAIT", "pending"],
+      ["PENDING", "pending"],
+      ["CANCELED", "canceled"],
+    ])("maps %s to %s with the session id and the amount in major units", async (status, action) => {
+      const result = await provider().getWebhookActionAndData(
+        webhook({ id: "tx-1", order_id: "payses_1", amount: 100.5, status })
+      )
+      expect(result.action).toBe(action)
+      expect(result.data?.session_id).toBe("payses_1")
+      expect(Number(result.data?.amount)).toBe(100.5)
+      expect(result.data?.event_key).toBe(`tx-1:${status}`)
+    })
+
+    it("verifies with webhookSecret when it is set", async () => {
+      const withSecret = new RombProviderService({}, { ...options, webhookSecret: "hook-secret" })
+      const body = webhook({ id: "t", order_id: "payses_1", amount: 1, status: "PAID" }, "hook-secret")
+      await expect(withSecret.getWebhookActionAndData(body)).resolves.toBeDefined()
+      await expect(provider().getWebhookActionAndData(body)).rejects.toThrow(/signature/)
+    })
+
+    it("rejects a tampered body as unauthorized", async () => {
+      const body = webhook({ id: "t", order_id: "payses_1", amount: 1, status: "CANCELED" })
+      const raw = body.rawData.toString().replace("CANCELED", "PAID")
+      await expect(
+        provider().getWebhookActionAndData({ ...body, rawData: Buffer.from(raw), data: JSON.parse(raw) })
+      ).rejects.toMatchObject({ type: "unauthorized" })
+    })
+
+    it("rejects a correctly signed but malformed notification as invalid data", async () => {
+      await expect(
+        provider().getWebhookActionAndData(webhook({ id: "t", order_id: "payses_1", status: "REFUNDED" }))
+      ).rejects.toMatchObject({ type: "invalid_data" })
+    })
+
+    it("rejects a body without raw bytes", async () => {
+      await expect(
+        provider().getWebhookActionAndData({ data: {}, rawData: "", headers: {} })
+      ).rejects.toThrow(/raw request body is missing/)
+    })
+  })
+
+  describe("authorizePayment", () => {
+    it("is captured only with a confirmation sealed for this session", async () => {
+      await expect(provider().authorizePayment({ data: confirmed("captured") })).resolves.toEqual(
+        expect.objectContaining({ status: PaymentSessionStatus.CAPTURED })
+      )
+    })
+
+    it("refuses without a confirmation, or with one for another session or key", async () => {
+      await expect(provider().authorizePayment({ data: { session_id: "payses_1" } })).rejects.toThrow(
+        /Romb has not confirmed the payment yet/
+      )
+      const moved = { ...confirmed("captured", "payses_2"), session_id: "payses_1" }
+      await expect(provider().authorizePayment({ data: moved })).rejects.toThrow(/not confirmed/)
+      await expect(
+        provider().authorizePayment({ data: confirmed("captured", "payses_1", "forged") })
+      ).rejects.toThrow(/not confirmed/)
+    })
+
+    it("explains a canceled payment", async () => {
+      await expect(provider().authorizePayment({ data: confirmed("canceled") })).rejects.toMatchObject({
+        type: "payment_authorization_error",
+        message: "Payment not completed: the payment was canceled at Romb.",
+      })
+    })
+  })
+
+  it("captures idempotently only what Romb reported as paid", async () => {
+    const data = confirmed("captured")
+    await expect(provider().capturePayment({ data })).resolves.toEqual({ data })
+    await expect(provider().capturePayment({ data })).resolves.toEqual({ data })
+    await expect(provider().capturePayment({ data: confirmed("pending") })).rejects.toThrow(
+      /has not reported this payment as paid/
+    )
+  })
+
+  it("never reports a refund: Romb has none", async () => {
+    await expect(
+      provider().refundPayment({ data: confirmed("captured"), amount: 10 })
+    ).rejects.toMatchObject({ type: "not_allowed", message: expect.stringMatching(/Romb dashboard/) })
+  })
+
+  it("does not cancel a paid order, and treats an already canceled one as done", async () => {
+    await expect(provider().cancelPayment({ data: confirmed("captured") })).rejects.toThrow(
+      /already paid and cannot be canceled/
+    )
+    const canceled = confirmed("canceled")
+    await expect(provider().cancelPayment({ data: canceled })).resolves.toEqual({ data: canceled })
+  })
+
+  it("refuses storefront session data that could fake a payment, before calling Romb", async () => {
+    await expect(
+      provider().initiatePayment({
+        amount: 10,
+        currency_code: "rub",
+        data: { session_id: "payses_1", gateway_confirmation: confirmed("captured").gateway_confirmation },
+      })
+    ).rejects.toThrow(/may not set gateway_confirmation/)
+  })
+})
