@@ -1,0 +1,51 @@
+import express from "express"
+import type { Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { RequestLog } from "./request-log"
+import { createRombSandbox, RombSandboxMerchant } from "./romb"
+
+export type SandboxOptions = {
+  port?: number
+  host?: string
+  romb?: Partial<RombSandboxMerchant>
+}
+
+export type Sandbox = { url: string; close(): Promise<void> }
+
+/**
+ * Local emulators of the gateways, one router per gateway under its prefix
+ * (`/romb`), and a control API under `/__control` for tests and the demo.
+ * All state is in memory.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const host = options.host ?? "127.0.0.1"
+  let url = ""
+  const log = new RequestLog()
+  const romb = createRombSandbox({ baseUrl: () => url, merchant: options.romb })
+
+  const app = express()
+  app.disable("x-powered-by")
+  app.use(log.middleware)
+  app.use("/romb", romb.api)
+  app.use("/__control/romb", romb.control)
+  app.get("/__control/requests", (_req, res) => res.json(log.list()))
+  app.post("/__control/reset", (_req, res) => {
+    romb.reset()
+    log.clear()
+    res.json({ reset: true })
+  })
+  app.get("/", (_req, res) => res.json({ gateways: { romb: `${url}/romb` }, control: `${url}/__control` }))
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(options.port ?? 0, host, () => resolve(s))
+  })
+  url = `http://${host}:${(server.address() as AddressInfo).port}`
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.()
+        server.close((error) => (error ? reject(error) : resolve()))
+      }),
+  }
+}
