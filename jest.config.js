@@ -25,8 +25,8 @@ module.exports = {
   ...(process.env.TEST_TYPE === "integration:http"
     ? {
         setupFiles: ["./integration-tests/setup.js"],
-        globalSetup: "./integration-tests/global-setup.js",
-        globalTeardown: "./integration-tests/global-teardown.js",
+        globalSetup: "./integration-tests/global-setup.ts",
+        globalTeardown: "./integration-tests/global-teardown.ts",
       }
     : {}),
 }

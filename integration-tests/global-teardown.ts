@@ -1,0 +1,5 @@
+export default async function globalTeardown() {
+  const context = (globalThis as any).__REDIRECT_PAYMENTS_TEST__
+  await context?.sandbox.close()
+  await context?.postgres.stop()
+}

@@ -1,0 +1,301 @@
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import axios from "axios"
+import path from "node:path"
+import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
+import { rombSignature } from "../../src/providers/romb/signature"
+import { seedStore, SeededStore } from "../helpers/seed-store"
+import {
+  completeCart,
+  createCartReadyForPayment,
+  createPaymentSession,
+  waitFor,
+} from "../helpers/storefront"
+import { rombSandbox } from "../helpers/romb-sandbox"
+
+jest.setTimeout(180_000)
+
+const PROVIDER = "pp_romb_romb"
+const WEBHOOK_PATH = "/hooks/payment-gateways/romb_romb"
+const SECRET = "sandbox-romb-private"
+
+medusaIntegrationTestRunner({
+  cwd: path.join(__dirname, "../.."),
+  inApp: true,
+  testSuite: ({ api, getContainer }) => {
+    let seeded: SeededStore
+    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
+
+    beforeAll(async () => {
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [PROVIDER] })
+    })
+
+    beforeEach(async () => {
+      await rombSandbox.reset()
+      await rombSandbox.setCallbackUrl(`${api.defaults.baseURL}${WEBHOOK_PATH}`)
+    })
+
+    async function startRombPayment(data: Record<string, unknown> = {}) {
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const session = await createPaymentSession(api, cart.id, PROVIDER, data)
+      return { cart, session }
+    }
+
+    async function paymentStatus(cartId: string) {
+      const { data } = await api.get(`/store/carts/${cartId}/payment-status`, store())
+      return data as { status: string; order_id?: string }
+    }
+
+    async function orderWithPayments(orderId: string) {
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({
+        entity: "order",
+        fields: [
+          "id",
+          "payment_collections.status",
+          "payment_collections.payments.id",
+          "payment_collections.payments.captured_at",
+          "payment_collections.payments.captures.id",
+          "payment_collections.payments.captures.amount",
+        ],
+        filters: { id: orderId },
+      })
+      return data[0] as any
+    }
+
+    async function ordersForCart(cartId: string) {
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cartId } })
+      return data
+    }
+
+    async function inboxEvents(sessionId: string) {
+      return getContainer().resolve(GATEWAY_INBOX_MODULE).listGatewayEvents({ session_id: sessionId })
+    }
+
+    /** A webhook body as Romb sends it, signed with the given secret. */
+    function signedWebhook(fields: Record<string, unknown>, secret = SECRET) {
+      const body = JSON.stringify(fields)
+      const sign = rombSignature(body, "application/json", secret)
+      return `${body.slice(0, -1)},"sign":"${sign}"}`
+    }
+
+    const postWebhook = (body: string, contentType = "application/json") =>
+      axios.post(`${api.defaults.baseURL}${WEBHOOK_PATH}`, body, {
+        headers: { "Content-Type": contentType },
+        validateStatus: () => true,
+      })
+
+    it("creates the Romb order with the session id, amount, numeric currency and customer email", async () => {
+      const { session } = await startRombPayment({ phone: "+79991234567" })
+      expect(session.data).toEqual(
+        expect.objectContaining({
+          gateway: "romb",
+          gateway_status: "WAIT",
+          gateway_amount: expect.stringMatching(/^\d+\.\d{2}$/),
+          currency_code: "rub",
+          redirect_url: expect.stringContaining("/romb/pay/order/"),
+          gateway_reference: expect.any(String),
+        })
+      )
+      const order = await rombSandbox.order(session.id)
+      expect(order.request).toEqual(
+        expect.objectContaining({
+          orderNumber: session.id,
+          currency: 643,
+          phone: "+79991234567",
+          email: "buyer@example.com",
+          description: `Order ${session.id}`,
+        })
+      )
+      expect(String(order.request.amount)).toBe(String(Number(session.data.gateway_amount)))
+    })
+
+    it("completes a full storefront checkout: pay on Romb, signed webhook, order with the payment captured", async () => {
+      const { cart, session } = await startRombPayment()
+
+      const early = await completeCart(api, cart.id)
+      expect(early.body.type).toBe("cart")
+      expect(early.body.error.message).toMatch(/Romb has not confirmed the payment yet/)
+      expect(await paymentStatus(cart.id)).toEqual({ status: "pending" })
+
+      const paid = await rombSandbox.pay(session.data.redirect_url)
+      expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+
+      const status = await waitFor(async () => {
+        const s = await paymentStatus(cart.id)
+        return s.status === "paid" ? s : undefined
+      })
+      const order = await orderWithPayments(status.order_id!)
+      const payments = order.payment_collections.flatMap((c: any) => c.payments)
+      expect(payments).toHaveLength(1)
+      expect(payments[0].captured_at).toBeTruthy()
+      expect(payments[0].captures).toHaveLength(1)
+      expect(order.payment_collections[0].status).toBe("completed")
+
+      const again = await completeCart(api, cart.id)
+      expect(again.body.type).toBe("order")
+      expect(again.body.order.id).toBe(order.id)
+      expect(await inboxEvents(session.id)).toEqual([
+        expect.objectContaining({ action: "captured", gateway_status: "PAID", state: "processed" }),
+      ])
+    })
+
+    it("rejects a forged webhook with 401 and creates no order", async () => {
+      const { cart, session } = await startRombPayment()
+      const forged = signedWebhook(
+        { id: "tx-forged", order_id: session.id, amount: Number(session.data.gateway_amount), status: "PAID" },
+        "not-the-secret"
+      )
+      const response = await postWebhook(forged)
+      expect(response.status).toBe(401)
+      expect(response.data.message).toMatch(/signature is missing or invalid/)
+
+      const valid = signedWebhook({ id: "tx-1", order_id: session.id, amount: 1, status: "CANCELED" })
+      const tampered = valid.replace('"CANCELED"', '"PAID"')
+      expect((await postWebhook(tampered)).status).toBe(401)
+
+      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await inboxEvents(session.id)).toHaveLength(0)
+    })
+
+    it("a storefront cannot fake a paid session through session data", async () => {
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const response = await api
+        .post(
+          `/store/payment-collections/${cart.payment_collection?.id ?? "x"}/payment-sessions`,
+          { provider_id: PROVIDER, data: { gateway_status: "PAID" } },
+          store()
+        )
+        .catch((e: any) => e.response)
+      expect(response.status).toBe(400)
+      expect(await ordersForCart(cart.id)).toHaveLength(0)
+    })
+
+    it("answers 400 for a malformed webhook and 404 for an unknown provider or session", async () => {
+      expect((await postWebhook("{not json")).status).toBe(400)
+      const unknownSession = signedWebhook({ id: "tx-9", order_id: "payses_unknown", amount: 10, status: "PAID" })
+      const notFound = await postWebhook(unknownSession)
+      expect(notFound.status).toBe(404)
+      expect(notFound.data.message).toMatch(/was not created by pp_romb_romb/)
+      const wrongProvider = await axios.post(
+        `${api.defaults.baseURL}/hooks/payment-gateways/nope_nope`,
+        unknownSession,
+        { headers: { "Content-Type": "application/json" }, validateStatus: () => true }
+      )
+      expect(wrongProvider.status).toBe(404)
+    })
+
+    it("accepts the webhook as form-urlencoded too, verified the same way", async () => {
+      const { cart, session } = await startRombPayment()
+      const fields = {
+        id: "tx-form",
+        order_id: session.id,
+        amount: session.data.gateway_amount,
+        status: "PAID",
+        "data[customer_email]": "buyer@example.com",
+      }
+      const form = new URLSearchParams(fields as Record<string, string>).toString()
+      const sign = rombSignature(form, "application/x-www-form-urlencoded", SECRET)
+      const response = await postWebhook(`${form}&sign=${sign}`, "application/x-www-form-urlencoded")
+      expect(response.status).toBe(200)
+      await waitFor(async () => ((await paymentStatus(cart.id)).status === "paid" ? true : undefined))
+    })
+
+    it("processes 20 concurrent copies of the webhook into one order and one capture", async () => {
+      const { cart, session } = await startRombPayment()
+      const body = signedWebhook({
+        id: "tx-burst",
+        order_id: session.id,
+        amount: Number(session.data.gateway_amount),
+        status: "PAID",
+      })
+      const responses = await Promise.all(Array.from({ length: 20 }, () => postWebhook(body)))
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200))
+      expect(responses.filter((r) => r.data.duplicate).length).toBe(19)
+
+      const status = await waitFor(async () => {
+        const s = await paymentStatus(cart.id)
+        return s.status === "paid" ? s : undefined
+      })
+      await new Promise((r) => setTimeout(r, 1000))
+      expect(await ordersForCart(cart.id)).toHaveLength(1)
+      const order = await orderWithPayments(status.order_id!)
+      const payments = order.payment_collections.flatMap((c: any) => c.payments)
+      expect(payments).toHaveLength(1)
+      expect(payments[0].captures).toHaveLength(1)
+      expect(await inboxEvents(session.id)).toHaveLength(1)
+    })
+
+    it("creates exactly one order when the webhook races the storefront's /complete", async () => {
+      const { cart, session } = await startRombPayment()
+      const body = signedWebhook({
+        id: "tx-race",
+        order_id: session.id,
+        amount: Number(session.data.gateway_amount),
+        status: "PAID",
+      })
+      await postWebhook(body)
+      const completions = await Promise.all([completeCart(api, cart.id), completeCart(api, cart.id)])
+      const status = await waitFor(async () => {
+        const s = await paymentStatus(cart.id)
+        return s.status === "paid" ? s : undefined
+      })
+      for (const completion of completions) {
+        if (completion.body.type === "order") {
+          expect(completion.body.order.id).toBe(status.order_id)
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1000))
+      expect(await ordersForCart(cart.id)).toHaveLength(1)
+      const order = await orderWithPayments(status.order_id!)
+      expect(order.payment_collections.flatMap((c: any) => c.payments)).toHaveLength(1)
+    })
+
+    it("flags a webhook whose amount differs from the session and captures nothing", async () => {
+      const { cart, session } = await startRombPayment()
+      const body = signedWebhook({ id: "tx-short", order_id: session.id, amount: 1.5, status: "PAID" })
+      const response = await postWebhook(body)
+      expect(response.status).toBe(200)
+      expect(response.data.flagged).toMatch(/amount 1.5 differs from the session's/)
+      await new Promise((r) => setTimeout(r, 1500))
+      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect((await completeCart(api, cart.id)).body.type).toBe("cart")
+      expect(await inboxEvents(session.id)).toEqual([expect.objectContaining({ state: "flagged" })])
+    })
+
+    it("a CANCELED payment creates no order and tells the storefront", async () => {
+      const { cart, session } = await startRombPayment()
+      const declined = await rombSandbox.decline(session.data.redirect_url)
+      expect(declined.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+      await waitFor(async () => ((await paymentStatus(cart.id)).status === "canceled" ? true : undefined))
+      const completion = await completeCart(api, cart.id)
+      expect(completion.body.type).toBe("cart")
+      expect(completion.body.error.message).toMatch(/canceled at Romb/)
+      expect(await ordersForCart(cart.id)).toHaveLength(0)
+    })
+
+    it("reports Romb's create error clearly and leaves no session", async () => {
+      await rombSandbox.failNextCreate({ code: "validation_error", message: "Invalid email format" })
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const error = await createPaymentSession(api, cart.id, PROVIDER, {}).catch((e: any) => e.response)
+      expect(error.status).toBe(400)
+      expect(error.data.message).toBe(
+        "Romb could not create the payment: Invalid email format (validation_error)."
+      )
+      const { data } = await api.get(`/store/carts/${cart.id}`, store())
+      expect(data.cart.payment_collection?.payment_sessions ?? []).toHaveLength(0)
+    })
+
+    it("reports a gateway timeout clearly, cancels the maybe-created order and leaves no session", async () => {
+      await rombSandbox.hangNextCreate(8000)
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const error = await createPaymentSession(api, cart.id, PROVIDER, {}).catch((e: any) => e.response)
+      expect(error.status).toBe(500)
+      expect(error.data.message).toMatch(/^Romb POST \/api\/pay\/order\/create did not answer within \d+ ms\.$/)
+      const { data } = await api.get(`/store/carts/${cart.id}`, store())
+      expect(data.cart.payment_collection?.payment_sessions ?? []).toHaveLength(0)
+      expect(await ordersForCart(cart.id)).toHaveLength(0)
+    })
+  },
+})

