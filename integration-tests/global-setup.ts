@@ -13,7 +13,8 @@ export default async function globalSetup() {
     dataDir: path.join(__dirname, "../.test-data/pg"),
     forceEmbedded: process.env.TEST_EMBEDDED_PG === "1",
   })
-  process.env.DB_HOST = postgres.host
+  // "localhost", not 127.0.0.1: Medusa's test runner demands SSL for any other host
+  process.env.DB_HOST = "localhost"
   process.env.DB_PORT = String(postgres.port)
   process.env.DB_USERNAME = postgres.user
   process.env.DB_PASSWORD = postgres.password

@@ -21,7 +21,7 @@ function portAnswers(host, port, timeoutMs = 1000) {
 
 async function localServerWorks(host, port) {
   if (!(await portAnswers(host, port))) return false
-  const { Client } = require("pg")
+  const { Client } = require("@medusajs/framework/pg")
   const client = new Client({ host, port, user: "postgres", password: "", database: "postgres" })
   try {
     await client.connect()

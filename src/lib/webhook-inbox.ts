@@ -58,7 +58,8 @@ export async function receiveGatewayWebhook(
     )
   }
 
-  const amount = String(event.amount)
+  // the amount as the gateway wrote it, not Medusa's 20-decimal BigNumber
+  const amount = event.confirmation.amount
   const flagged = mismatch(session, amount, event.currency_code)
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
   const { event: stored, duplicate } = await inbox.recordEvent({
