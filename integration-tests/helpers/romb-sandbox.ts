@@ -9,6 +9,7 @@ export const rombSandbox = {
   failNextCreate: (error: { code: string; message: string }) =>
     axios.post(`${control()}/romb/next-create`, { error }),
   hangNextCreate: (hangMs: number) => axios.post(`${control()}/romb/next-create`, { hangMs }),
+  orders: async () => (await axios.get(`${control()}/romb/orders`)).data,
   order: async (orderNumber: string) =>
     (await axios.get(`${control()}/romb/orders/${encodeURIComponent(orderNumber)}`)).data,
   pay: async (redirectUrl: string) =>

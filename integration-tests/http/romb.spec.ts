@@ -302,6 +302,12 @@ medusaIntegrationTestRunner({
       const { data } = await api.get(`/store/carts/${cart.id}`, store())
       expect(data.cart.payment_collection?.payment_sessions ?? []).toHaveLength(0)
       expect(await ordersForCart(cart.id)).toHaveLength(0)
+      // Romb did create the order before its answer was lost; the provider canceled it
+      const orders = await waitFor(async () => {
+        const all = await rombSandbox.orders()
+        return all.length === 1 && all[0].status === "CANCELED" ? all : undefined
+      })
+      expect(orders[0].request.orderNumber).toMatch(/^payses_/)
     })
   },
 })

@@ -8,7 +8,7 @@ async function main() {
 Control API (JSON)
   POST ${sandbox.url}/__control/romb/merchant          { callbackUrl?, webhookSecret? }
   POST ${sandbox.url}/__control/romb/next-create       { error?: {code,message}, httpStatus?, hangMs? }
-  GET  ${sandbox.url}/__control/romb/orders/:orderNumber
+  GET  ${sandbox.url}/__control/romb/orders[/:orderNumber]
   POST ${sandbox.url}/__control/romb/orders/:orderNumber/webhooks  { status?, copies?, tamper?, wrongSign? }
   GET  ${sandbox.url}/__control/requests
   POST ${sandbox.url}/__control/reset`)

@@ -244,6 +244,7 @@ export function createRombSandbox(options: {
     nextCreate = req.body as NextCreate
     res.json({ armed: nextCreate })
   })
+  control.get("/orders", (_req, res) => res.json([...orders.values()]))
   control.get("/orders/:orderNumber", (req, res) => {
     const order = orders.get(req.params.orderNumber)
     if (!order) return res.status(404).json({ message: "No such order" })
