@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+/**
+ * `npm run demo`: the plugin's main job, end to end, on this machine.
+ * PostgreSQL (embedded unless DATABASE_URL is set) -> sandbox gateways ->
+ * migrations and a seeded store -> Medusa with the plugin -> one scripted
+ * storefront checkout per provider -> keeps serving until Ctrl-C.
+ */
+const { spawn } = require("node:child_process")
+const fs = require("node:fs")
+const path = require("node:path")
+const axios = require("axios")
+const { startPostgres } = require("./postgres")
+
+const root = path.join(__dirname, "..")
+const dataDir = path.join(root, ".demo-data")
+const PORT = Number(process.env.PORT ?? 9000)
+const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 9911)
+const backend = `http://localhost:${PORT}`
+
+/** One entry per provider: how a customer pays on that gateway's sandbox page. */
+const CHECKOUTS = [
+  {
+    providerId: "pp_romb_romb",
+    label: "Romb",
+    webhookPath: "/hooks/payment-gateways/romb_romb",
+    sessionData: { email: "buyer@example.com", phone: "+79991234567" },
+    configureSandbox: (sandboxUrl) =>
+      axios.post(`${sandboxUrl}/__control/romb/merchant`, { callbackUrl: `${backend}/hooks/payment-gateways/romb_romb` }),
+    pay: (session) =>
+      axios.post(`${session.data.redirect_url}/pay`, null, { headers: { Accept: "application/json" } }),
+  },
+]
+
+const children = []
+
+function run(command, args, env, { background = false } = {}) {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: background ? ["ignore", "pipe", "pipe"] : "inherit" })
+  children.push(child)
+  if (background) {
+    const log = fs.createWriteStream(path.join(dataDir, "medusa.log"))
+    child.stdout.pipe(log)
+    child.stderr.pipe(log)
+    return child
+  }
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`))))
+  )
+}
+
+async function waitForHealth(timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      await axios.get(`${backend}/health`, { timeout: 2000 })
+      return
+    } catch {
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+  throw new Error(`Medusa did not become healthy within ${timeoutMs / 1000} s; see .demo-data/medusa.log`)
+}
+
+async function checkout(entry, store, sandboxUrl) {
+  const api = axios.create({ baseURL: backend, headers: { "x-publishable-api-key": store.publishableKey } })
+  const address = {
+    first_name: "Ivan", last_name: "Petrov", address_1: "Nevsky prospekt 28", city: "Saint Petersburg",
+    postal_code: "191186", country_code: "ru", phone: "+79991234567",
+  }
+  await entry.configureSandbox(sandboxUrl)
+  const { data: { cart } } = await api.post("/store/carts", {
+    region_id: store.regionId, sales_channel_id: store.salesChannelId, email: "buyer@example.com",
+    items: [{ variant_id: store.variantId, quantity: 1 }], shipping_address: address, billing_address: address,
+  })
+  await api.post(`/store/carts/${cart.id}/shipping-methods`, { option_id: store.shippingOptionId })
+  const { data: { payment_collection: collection } } = await api.post("/store/payment-collections", { cart_id: cart.id })
+  const { data: { payment_collection: withSession } } = await api.post(
+    `/store/payment-collections/${collection.id}/payment-sessions`,
+    { provider_id: entry.providerId, data: entry.sessionData }
+  )
+  const session = withSession.payment_sessions.find((s) => s.provider_id === entry.providerId)
+  const paid = await entry.pay(session)
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const { data: status } = await api.get(`/store/carts/${cart.id}/payment-status`)
+    if (status.status === "paid") {
+      return { cart, session, paid: paid.data, orderId: status.order_id }
+    }
+    if (Date.now() > deadline || status.status === "failed" || status.status === "canceled") {
+      throw new Error(`payment status stayed "${status.status}"`)
+    }
+    await new Promise((r) => setTimeout(r, 500))
+  }
+}
+
+async function main() {
+  fs.mkdirSync(dataDir, { recursive: true })
+  let databaseUrl = process.env.DATABASE_URL
+  let postgres
+  if (!databaseUrl) {
+    postgres = await startPostgres({ dataDir: path.join(dataDir, "pg"), forceEmbedded: true, persistent: true })
+    const { Client } = require("@medusajs/framework/pg")
+    const admin = new Client({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: "postgres" })
+    await admin.connect()
+    const exists = await admin.query("select 1 from pg_database where datname = 'medusa_demo'")
+    if (!exists.rowCount) await admin.query("create database medusa_demo")
+    await admin.end()
+    databaseUrl = `postgres://${postgres.user}:${postgres.password}@${postgres.host}:${postgres.port}/medusa_demo`
+    console.log(`[demo] embedded PostgreSQL on port ${postgres.port} (data in .demo-data/pg)`)
+  }
+
+  require("ts-node").register({ transpileOnly: true, swc: true })
+  const { startSandbox } = require("../src/sandbox")
+  const sandbox = await startSandbox({ port: SANDBOX_PORT })
+  console.log(`[demo] sandbox gateways at ${sandbox.url}`)
+
+  const env = {
+    DATABASE_URL: databaseUrl,
+    SANDBOX_URL: sandbox.url,
+    MEDUSA_BACKEND_URL: backend,
+    PORT: String(PORT),
+    DEMO_PROVIDER_IDS: CHECKOUTS.map((c) => c.providerId).join(","),
+    ADMIN_DISABLED: process.env.ADMIN_DISABLED ?? "false",
+    MEDUSA_DISABLE_TELEMETRY: "true",
+  }
+  console.log("[demo] migrating the database …")
+  await run("npx", ["medusa", "db:migrate"], env)
+  console.log("[demo] seeding the store …")
+  await run("npx", ["medusa", "exec", "./scripts/seed-demo.ts"], env)
+  await run("npx", ["medusa", "user", "-e", "admin@example.com", "-p", "supersecret"], env).catch(() =>
+    console.log("[demo] admin user already exists")
+  )
+  const store = JSON.parse(fs.readFileSync(path.join(dataDir, "store.json"), "utf8"))
+
+  console.log("[demo] starting Medusa (log: .demo-data/medusa.log) …")
+  const started = Date.now()
+  run("npx", ["medusa", "develop"], env, { background: true })
+  await waitForHealth(300_000)
+  console.log(`[demo] Medusa is up after ${Math.round((Date.now() - started) / 1000)} s`)
+
+  let failures = 0
+  for (const entry of CHECKOUTS) {
+    try {
+      const result = await checkout(entry, store, sandbox.url)
+      console.log(`[demo] ${entry.label}: paid on the sandbox page (webhook HTTP ${result.paid.webhook?.httpStatus}), order ${result.orderId} created, payment captured`)
+    } catch (error) {
+      failures++
+      console.log(`[demo] ${entry.label}: checkout FAILED: ${error.response?.data?.message ?? error.message}`)
+    }
+  }
+
+  console.log(`
+Demo store running — Ctrl-C to stop.
+  Admin            ${backend}/app  (admin@example.com / supersecret)${env.ADMIN_DISABLED === "true" ? " [disabled]" : ""}
+  Store API        ${backend}/store  (x-publishable-api-key: ${store.publishableKey})
+  Webhooks         ${CHECKOUTS.map((c) => `${backend}${c.webhookPath}`).join("\n                   ")}
+  Sandbox          ${sandbox.url}  (control API: ${sandbox.url}/__control)
+  Database         ${databaseUrl.replace(/:[^:@/]*@/, ":***@")}
+`)
+
+  const stop = async () => {
+    for (const child of children) child.kill("SIGTERM")
+    await sandbox.close()
+    await postgres?.stop()
+    process.exit(failures ? 1 : 0)
+  }
+  process.on("SIGINT", stop)
+  process.on("SIGTERM", stop)
+  if (process.env.DEMO_EXIT_AFTER_CHECKOUT === "1") await stop()
+}
+
+main().catch(async (error) => {
+  console.error(`[demo] ${error.message}`)
+  for (const child of children) child.kill("SIGTERM")
+  process.exit(1)
+})
