@@ -83,7 +83,10 @@ async function checkout(entry, store, sandboxUrl) {
   for (;;) {
     const { data: status } = await api.get(`/store/carts/${cart.id}/payment-status`)
     if (status.status === "paid") {
-      return { cart, session, paid: paid.data, orderId: status.order_id }
+      const { data: { order } } = await api.get(`/store/orders/${status.order_id}`, {
+        params: { fields: "id,display_id,total,currency_code,payment_status" },
+      })
+      return { cart, session, paid: paid.data, order }
     }
     if (Date.now() > deadline || status.status === "failed" || status.status === "canceled") {
       throw new Error(`payment status stayed "${status.status}"`)
@@ -141,7 +144,12 @@ async function main() {
   for (const entry of CHECKOUTS) {
     try {
       const result = await checkout(entry, store, sandbox.url)
-      console.log(`[demo] ${entry.label}: paid on the sandbox page (webhook HTTP ${result.paid.webhook?.httpStatus}), order ${result.orderId} created, payment captured`)
+      const { order } = result
+      console.log(
+        `[demo] ${entry.label}: paid ${order.total} ${order.currency_code.toUpperCase()} on the sandbox page ` +
+          `(webhook HTTP ${result.paid.webhook?.httpStatus}) -> order #${order.display_id} (${order.id}), payment_status ${order.payment_status}`
+      )
+      if (order.payment_status !== "captured") failures++
     } catch (error) {
       failures++
       console.log(`[demo] ${entry.label}: checkout FAILED: ${error.response?.data?.message ?? error.message}`)

@@ -59,6 +59,8 @@ async function startPostgres({ dataDir, forceEmbedded = false, persistent = fals
     password: "postgres",
     port,
     persistent,
+    // PostgreSQL refuses to run as root; CI and these machines run as root
+    createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
   })
   if (!persistent || !initialised) await server.initialise()
