@@ -34,6 +34,9 @@ function normalizeKey(key: string): PhpKey {
 // ---------------------------------------------------------------- decoding
 
 /** `json_decode($raw, true)`; throws SyntaxError on invalid JSON. */
+const JSON_STRING = /"((?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)"/y
+const JSON_NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y
+
 export function phpJsonDecode(raw: string): PhpValue {
   let pos = 0
   const fail = (what: string): never => {
@@ -43,7 +46,8 @@ export function phpJsonDecode(raw: string): PhpValue {
     while (pos < raw.length && " \t\n\r".includes(raw[pos])) pos++
   }
   const parseString = (): string => {
-    const match = /^"((?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)"/.exec(raw.slice(pos))
+    JSON_STRING.lastIndex = pos
+    const match = JSON_STRING.exec(raw)
     if (!match) fail("Invalid string")
     pos += match![0].length
     return JSON.parse(match![0])
@@ -95,7 +99,8 @@ export function phpJsonDecode(raw: string): PhpValue {
         return value
       }
     }
-    const number = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(raw.slice(pos))
+    JSON_NUMBER.lastIndex = pos
+    const number = JSON_NUMBER.exec(raw)
     if (!number) fail("Unexpected token")
     pos += number![0].length
     if (number![2] === undefined && number![3] === undefined) {
