@@ -27,7 +27,7 @@ medusaIntegrationTestRunner({
     const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
 
     beforeAll(async () => {
-      seeded = await seedStore(getContainer(), { paymentProviderIds: [PROVIDER] })
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [PROVIDER, "pp_system_default"] })
     })
 
     beforeEach(async () => {
@@ -181,6 +181,17 @@ medusaIntegrationTestRunner({
         { headers: { "Content-Type": "application/json" }, validateStatus: () => true }
       )
       expect(wrongProvider.status).toBe(404)
+    })
+
+    it("rejects a validly signed webhook for a session another provider created", async () => {
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const other = await createPaymentSession(api, cart.id, "pp_system_default", {})
+      const body = signedWebhook({ id: "tx-x", order_id: other.id, amount: 1790.5, status: "PAID" })
+      const response = await postWebhook(body)
+      expect(response.status).toBe(404)
+      expect(response.data.message).toBe(`Payment session ${other.id} was not created by pp_romb_romb.`)
+      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await inboxEvents(other.id)).toHaveLength(0)
     })
 
     it("accepts the webhook as form-urlencoded too, verified the same way", async () => {
