@@ -3,18 +3,20 @@ import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { RequestLog } from "./request-log"
 import { createRombSandbox, RombSandboxMerchant } from "./romb"
+import { createRubitPaySandbox, RubitPaySandboxMerchant } from "./rubitpay"
 
 export type SandboxOptions = {
   port?: number
   host?: string
   romb?: Partial<RombSandboxMerchant>
+  rubitpay?: Partial<RubitPaySandboxMerchant>
 }
 
 export type Sandbox = { url: string; close(): Promise<void> }
 
 /**
  * Local emulators of the gateways, one router per gateway under its prefix
- * (`/romb`), and a control API under `/__control` for tests and the demo.
+ * (`/romb`, `/rubitpay`), and a control API under `/__control` for tests and the demo.
  * All state is in memory.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -22,19 +24,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let url = ""
   const log = new RequestLog()
   const romb = createRombSandbox({ baseUrl: () => url, merchant: options.romb })
+  const rubitpay = createRubitPaySandbox({ baseUrl: () => url, merchant: options.rubitpay })
 
   const app = express()
   app.disable("x-powered-by")
   app.use(log.middleware)
   app.use("/romb", romb.api)
   app.use("/__control/romb", romb.control)
+  app.use("/rubitpay/pay", rubitpay.pages)
+  app.use("/rubitpay", rubitpay.api)
+  app.use("/__control/rubitpay", rubitpay.control)
   app.get("/__control/requests", (_req, res) => res.json(log.list()))
   app.post("/__control/reset", (_req, res) => {
     romb.reset()
+    rubitpay.reset()
     log.clear()
     res.json({ reset: true })
   })
-  app.get("/", (_req, res) => res.json({ gateways: { romb: `${url}/romb` }, control: `${url}/__control` }))
+  app.get("/", (_req, res) => res.json({ gateways: { romb: `${url}/romb`, rubitpay: `${url}/rubitpay` }, control: `${url}/__control` }))
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port ?? 0, host, () => resolve(s))

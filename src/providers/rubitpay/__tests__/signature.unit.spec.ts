@@ -1,0 +1,31 @@
+import { phpJsonDecode } from "../../../lib/php"
+import { rubitPaySignature, rubitPaySignatureBase, signRubitPayRequest, verifyRubitPaySignature } from "../signature"
+import vectors from "./fixtures/python-vectors.json"
+
+const decode = (body: string) => Object.fromEntries(phpJsonDecode(body) as Map<string, unknown>)
+
+/** Vectors made by RubitPay's own Python make_sign (generate-python-vectors.py). */
+describe("RubitPay signature = the doc's Python make_sign", () => {
+  it.each(vectors.vectors.map((v) => [v.name, v] as const))("%s", (_name, vector) => {
+    expect(rubitPaySignatureBase(decode(vector.body))).toBe(vector.base)
+    expect(rubitPaySignature(decode(vector.body), vector.secret)).toBe(vector.sign)
+  })
+
+  it("reproduces the doc's example string", () => {
+    expect(
+      rubitPaySignatureBase({ shop_id: "79834981", shop_order_id: "ORDER-001", amount: "2990.00", currency: "RUB", payway: "sbp" })
+    ).toBe("2990.00:RUB:sbp:79834981:ORDER-001")
+  })
+
+  it("leaves out sign and absent optional fields", () => {
+    const params = { shop_id: "1", amount: "10.00", description: undefined, fail_url: null }
+    expect(rubitPaySignatureBase({ ...params, sign: "x" })).toBe("10.00:1")
+  })
+
+  it("verifies signed requests and rejects tampered ones", () => {
+    const signed = signRubitPayRequest({ shop_id: "1", shop_order_id: "A", amount: "10.00" }, "k")
+    expect(verifyRubitPaySignature(signed, "k")).toBe(true)
+    expect(verifyRubitPaySignature({ ...signed, amount: "10.01" }, "k")).toBe(false)
+    expect(verifyRubitPaySignature({ ...signed, sign: undefined }, "k")).toBe(false)
+  })
+})

@@ -1,0 +1,171 @@
+import { GatewayError } from "../../lib/errors"
+import { createGatewayHttpClient, GatewayHttpClient } from "../../lib/http"
+import {
+  rubitPayAnswerSchema,
+  rubitPayCheckAnswerSchema,
+  rubitPayInvoiceAnswerSchema,
+  RubitPayOptions,
+  rubitPayTryAnswerSchema,
+} from "./schemas"
+import { signRubitPayRequest } from "./signature"
+import { RUBITPAY_ERRORS } from "./status"
+
+const GATEWAY = "RubitPay"
+
+export type InvoiceRequest = {
+  shop_order_id: string
+  amount: string
+  currency: string
+  payway: string
+  description?: string
+  customer_email?: string
+  success_url?: string
+  fail_url?: string
+  add_ons?: Record<string, string>
+}
+
+export type InvoiceResult =
+  | { state: "created"; invoiceId?: string; redirectUrl?: string }
+  /** `processing_error`: non-fatal, the outcome comes later. */
+  | { state: "processing" }
+
+export type CheckResult =
+  | { found: true; status: string; invoiceId?: string; amount?: string; currency?: string }
+  | { found: false }
+  /** The status method is not offered to this shop. */
+  | { available: false }
+
+/** RubitPay's invoice methods: every request signed, every error code mapped. */
+export class RubitPayClient {
+  private readonly http: GatewayHttpClient
+
+  constructor(private readonly options: RubitPayOptions) {
+    this.http = createGatewayHttpClient({
+      gateway: GATEWAY,
+      baseUrl: options.apiUrl,
+      timeoutMs: options.timeoutMs,
+      secrets: [options.secretKey],
+    })
+  }
+
+  private async call(method: string, params: Record<string, unknown>, idempotent: boolean) {
+    const body = signRubitPayRequest(
+      Object.fromEntries(
+        Object.entries({ shop_id: this.options.shopId, ...params }).filter(([, v]) => v !== undefined)
+      ),
+      this.options.secretKey
+    )
+    return this.http.request({ method: "POST", path: `/invoice/${method}`, body, idempotent })
+  }
+
+  private fail(method: string, status: number, errorCode?: string, message?: string): never {
+    const known = errorCode ? RUBITPAY_ERRORS[errorCode] : undefined
+    throw new GatewayError({
+      gateway: GATEWAY,
+      kind: known?.kind ?? (status === 401 || status === 403 ? "misconfigured" : "rejected"),
+      code: errorCode,
+      httpStatus: status,
+      message: known
+        ? `RubitPay ${method}: ${known.fix} (${errorCode}).`
+        : `RubitPay ${method} failed: ${message ?? errorCode ?? `HTTP ${status}`}.`,
+    })
+  }
+
+  private unexpected(method: string, status: number): never {
+    throw new GatewayError({
+      gateway: GATEWAY,
+      kind: "unavailable",
+      httpStatus: status,
+      message: `RubitPay ${method} answered with an unexpected response (HTTP ${status}).`,
+    })
+  }
+
+  /** `invoice/try`: which extra fields (`add_ons_config`) the payway needs. */
+  async tryInvoice(request: Pick<InvoiceRequest, "shop_order_id" | "amount" | "currency" | "payway">) {
+    const response = await this.call("try", request, true)
+    if (response.status === 404) {
+      return { addOnsConfig: {} }
+    }
+    const answer = rubitPayTryAnswerSchema.safeParse(response.body)
+    if (!answer.success) this.unexpected("invoice/try", response.status)
+    if (!answer.data.result) this.fail("invoice/try", response.status, answer.data.error_code, answer.data.message)
+    return { addOnsConfig: answer.data.add_ons_config ?? {} }
+  }
+
+  /**
+   * `invoice/create` (single-step) or `invoice/hold` (two-step). Safe to
+   * retry: RubitPay answers a repeated shop_order_id with the same invoice.
+   */
+  async openInvoice(twoStep: boolean, request: InvoiceRequest): Promise<InvoiceResult> {
+    const method = twoStep ? "hold" : "create"
+    const response = await this.call(method, request, true)
+    const answer = rubitPayInvoiceAnswerSchema.safeParse(response.body)
+    if (!answer.success) this.unexpected(`invoice/${method}`, response.status)
+    if (answer.data.result) {
+      return { state: "created", invoiceId: answer.data.invoice_id, redirectUrl: answer.data.redirect_url }
+    }
+    if (answer.data.error_code === "processing_error") {
+      return { state: "processing" }
+    }
+    this.fail(`invoice/${method}`, response.status, answer.data.error_code, answer.data.message)
+  }
+
+  /** `invoice/check` by shop_order_id: the invoice's status, the truth about a payment. */
+  async check(shopOrderId: string): Promise<CheckResult> {
+    const response = await this.call("check", { shop_order_id: shopOrderId }, true)
+    if (response.status === 404 && !(response.body as any)?.error_code) {
+      return { available: false }
+    }
+    const answer = rubitPayCheckAnswerSchema.safeParse(response.body)
+    if (!answer.success) this.unexpected("invoice/check", response.status)
+    if (!answer.data.result) {
+      if (answer.data.error_code === "unknown_method") return { available: false }
+      if (answer.data.error_code === "order_not_found") return { found: false }
+      this.fail("invoice/check", response.status, answer.data.error_code, answer.data.message)
+    }
+    return {
+      found: true,
+      status: String(answer.data.status ?? ""),
+      invoiceId: answer.data.invoice_id,
+      amount: answer.data.amount,
+      currency: answer.data.currency,
+    }
+  }
+
+  /** `invoice/charge` or `invoice/unhold`; `false` with the gateway's code when refused. */
+  async settleHold(action: "charge" | "unhold", shopOrderId: string) {
+    const response = await this.call(action, { shop_order_id: shopOrderId }, true)
+    const answer = rubitPayAnswerSchema.safeParse(response.body)
+    if (!answer.success) this.unexpected(`invoice/${action}`, response.status)
+    return answer.data.result
+      ? { done: true as const }
+      : { done: false as const, errorCode: answer.data.error_code, message: answer.data.message }
+  }
+
+  /** `invoice/create-refund`, idempotent by `shop_refund_id`. */
+  async refund(request: { shop_order_id: string; invoice_id?: string; amount: string; shop_refund_id: string }) {
+    const response = await this.call("create-refund", request, true)
+    if (response.status === 404) {
+      throw new GatewayError({
+        gateway: GATEWAY,
+        kind: "unsupported",
+        httpStatus: 404,
+        message: "RubitPay does not offer refunds through the API for this shop; refund in the RubitPay dashboard. Nothing was refunded.",
+      })
+    }
+    const answer = rubitPayAnswerSchema.safeParse(response.body)
+    if (!answer.success) this.unexpected("invoice/create-refund", response.status)
+    if (!answer.data.result) {
+      if (answer.data.error_code === "refund_not_available" || answer.data.error_code === "unknown_method") {
+        throw new GatewayError({
+          gateway: GATEWAY,
+          kind: "unsupported",
+          code: answer.data.error_code,
+          message: `RubitPay refused the refund: refunds are not available for this payment (${answer.data.error_code}). Nothing was refunded.`,
+        })
+      }
+      this.fail("invoice/create-refund", response.status, answer.data.error_code, answer.data.message)
+    }
+    return answer.data
+  }
+}

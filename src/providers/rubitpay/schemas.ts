@@ -1,0 +1,85 @@
+import { z } from "zod"
+import { secretOption, timeoutOption, urlOption } from "../../lib/options"
+
+export const RUBITPAY_URLS = {
+  production: "https://api.rubitpay.com",
+  sandbox: "https://sandbox.api.rubitpay.com",
+}
+
+export const RUBITPAY_CURRENCIES = ["RUB", "CNY", "USD", "EUR"] as const
+
+export const rubitPayOptionsSchema = z
+  .object({
+    shopId: secretOption("the shop_id RubitPay issued"),
+    secretKey: secretOption("the secret key that signs requests and webhooks"),
+    sandbox: z.boolean().default(false),
+    /** Overrides `sandbox`. */
+    baseUrl: urlOption.optional(),
+    /** true: single-step `invoice/create`; false: two-step `invoice/hold`, then charge or unhold. */
+    capture: z.boolean().default(true),
+    payway: z.string().trim().min(1).default("bank_card"),
+    /** Payways a storefront may choose with session data `payway`; defaults to `[payway]`. */
+    payways: z.array(z.string().trim().min(1)).min(1).optional(),
+    /** Where RubitPay sends the customer back; `{session_id}` and `{cart_id}` are filled in. */
+    successUrl: z.string().optional(),
+    failUrl: z.string().optional(),
+    /** Hosts a storefront-supplied `return_url` may point to. */
+    allowedReturnHosts: z.array(z.string().trim().min(1)).default([]),
+    description: z.string().max(255).optional(),
+    timeoutMs: timeoutOption,
+  })
+  .transform((options) => ({
+    ...options,
+    apiUrl: options.baseUrl ?? (options.sandbox ? RUBITPAY_URLS.sandbox : RUBITPAY_URLS.production),
+    payways: options.payways ?? [options.payway],
+  }))
+
+export type RubitPayOptions = z.output<typeof rubitPayOptionsSchema>
+
+export const rubitPaySessionInputSchema = z.object({
+  payway: z.string().trim().min(1).optional(),
+  email: z.email({ error: "must be an email address" }).optional(),
+  return_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  cart_id: z.string().trim().min(1).max(64).optional(),
+  description: z.string().trim().min(1).max(255).optional(),
+  /** Extra fields `invoice/try` asked for (its `add_ons_config`). */
+  add_ons: z.record(z.string(), z.string()).optional(),
+})
+
+/** Every RubitPay answer: `result` plus either data or an `error_code`. */
+export const rubitPayAnswerSchema = z
+  .object({
+    result: z.boolean(),
+    error_code: z.string().optional(),
+    message: z.string().optional(),
+  })
+  .loose()
+
+export const rubitPayTryAnswerSchema = rubitPayAnswerSchema.extend({
+  add_ons_config: z.record(z.string(), z.unknown()).nullish(),
+})
+
+export const rubitPayInvoiceAnswerSchema = rubitPayAnswerSchema.extend({
+  redirect_url: z.url().optional(),
+  invoice_id: z.union([z.string(), z.number()]).transform(String).optional(),
+})
+
+export const rubitPayCheckAnswerSchema = rubitPayAnswerSchema.extend({
+  status: z.union([z.string(), z.number()]).optional(),
+  invoice_id: z.union([z.string(), z.number()]).transform(String).optional(),
+  amount: z.union([z.string(), z.number()]).transform(String).optional(),
+  currency: z.string().optional(),
+})
+
+export const rubitPayWebhookSchema = z
+  .object({
+    shop_id: z.union([z.string(), z.number()]).transform(String),
+    shop_order_id: z.string().min(1),
+    invoice_id: z.union([z.string(), z.number()]).transform(String),
+    status: z.enum(["success", "fail", "hold", "refund"]),
+    amount: z.union([z.string(), z.number()]).transform(String),
+    currency: z.string(),
+    created_at: z.string().optional(),
+    sign: z.string(),
+  })
+  .loose()

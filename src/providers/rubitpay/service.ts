@@ -1,0 +1,357 @@
+import { MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
+import type {
+  AuthorizePaymentInput,
+  AuthorizePaymentOutput,
+  CancelPaymentInput,
+  CancelPaymentOutput,
+  CapturePaymentInput,
+  CapturePaymentOutput,
+  DeletePaymentInput,
+  DeletePaymentOutput,
+  GetPaymentStatusInput,
+  GetPaymentStatusOutput,
+  InitiatePaymentInput,
+  InitiatePaymentOutput,
+  ProviderWebhookPayload,
+  RefundPaymentInput,
+  RefundPaymentOutput,
+} from "@medusajs/framework/types"
+import { asMedusaError, GatewayError } from "../../lib/errors"
+import { amountsMatch, toGatewayAmount } from "../../lib/money"
+import { parseProviderOptions } from "../../lib/options"
+import { phpFormDecode, phpJsonDecode } from "../../lib/php"
+import {
+  GatewayWebhookResult,
+  headerValue,
+  rawBodyText,
+  RedirectPaymentProvider,
+} from "../../lib/redirect-provider"
+import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
+import { CheckResult, RubitPayClient } from "./client"
+import {
+  RUBITPAY_CURRENCIES,
+  RubitPayOptions,
+  rubitPayOptionsSchema,
+  rubitPaySessionInputSchema,
+  rubitPayWebhookSchema,
+} from "./schemas"
+import { verifyRubitPaySignature } from "./signature"
+import { rubitPayOutcome, RubitPayOutcome } from "./status"
+
+const GATEWAY = "RubitPay"
+/** Which flow the invoice was opened with; written by the provider only. */
+const FLOW_KEY = "gateway_flow"
+
+function parseRubitPayOptions(options: unknown): RubitPayOptions {
+  return parseProviderOptions(GATEWAY, rubitPayOptionsSchema, options)
+}
+
+function fillTemplate(template: string | undefined, values: Record<string, string | undefined>) {
+  return template?.replace(/\{(session_id|cart_id)\}/g, (_m, key: string) => encodeURIComponent(values[key] ?? ""))
+}
+
+/**
+ * RubitPay: hosted invoice page, single-step (`invoice/create`) or two-step
+ * (`invoice/hold`, then `invoice/charge` / `invoice/unhold`), a status call
+ * (`invoice/check`) that is the truth about a payment, and refunds.
+ */
+export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOptions> {
+  static identifier = "rubitpay"
+
+  protected readonly gatewayName = GATEWAY
+  protected readonly gatewayKey = "rubitpay"
+  private readonly client: RubitPayClient
+
+  static validateOptions(options: Record<string, unknown>): void {
+    parseRubitPayOptions(options)
+  }
+
+  constructor(cradle: Record<string, unknown>, options: Record<string, unknown>) {
+    super(cradle, parseRubitPayOptions(options))
+    this.client = new RubitPayClient(this.options_)
+  }
+
+  protected confirmationKey(): string {
+    return this.options_.secretKey
+  }
+
+  private returnUrl(returnUrl: string | undefined): string | undefined {
+    if (!returnUrl) return undefined
+    const host = new URL(returnUrl).host
+    if (!this.options_.allowedReturnHosts.includes(host)) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `RubitPay: return_url host ${host} is not allowed; add it to the provider's allowedReturnHosts option.`
+      )
+    }
+    return returnUrl
+  }
+
+  async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
+    const storefront = parseStorefrontInput(GATEWAY, rubitPaySessionInputSchema, input.data)
+    const sessionId = this.sessionIdOf(input.data) ?? input.context?.idempotency_key
+    if (!sessionId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay: the payment session id is missing.")
+    }
+    const currency = input.currency_code.toUpperCase()
+    if (!(RUBITPAY_CURRENCIES as readonly string[]).includes(currency)) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `RubitPay accepts ${RUBITPAY_CURRENCIES.join(", ")}; this cart is in ${currency}.`
+      )
+    }
+    const payway = storefront.payway ?? this.options_.payway
+    if (!this.options_.payways.includes(payway)) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `RubitPay: payway "${payway}" is not offered; choose one of ${this.options_.payways.join(", ")}.`
+      )
+    }
+    const returnUrl = this.returnUrl(storefront.return_url)
+    const urlValues = { session_id: sessionId, cart_id: storefront.cart_id }
+    const amount = toGatewayAmount(input.amount, input.currency_code)
+    const twoStep = !this.options_.capture
+
+    try {
+      const { addOnsConfig } = await this.client.tryInvoice({ shop_order_id: sessionId, amount, currency, payway })
+      const required = Object.entries(addOnsConfig)
+        .filter(([, config]) => (config as { required?: boolean } | null)?.required !== false)
+        .map(([key]) => key)
+      const missing = required.filter((key) => !storefront.add_ons?.[key])
+      if (missing.length) {
+        throw new MedusaError(
+          MedusaError.Types.INVALID_DATA,
+          `RubitPay needs these fields for payway "${payway}": ${missing.join(", ")}. Send them in the payment session data as add_ons.`
+        )
+      }
+      const invoice = await this.client.openInvoice(twoStep, {
+        shop_order_id: sessionId,
+        amount,
+        currency,
+        payway,
+        description:
+          storefront.description ??
+          this.options_.description?.replaceAll("{session_id}", sessionId).replaceAll("{amount}", amount),
+        customer_email: storefront.email ?? input.context?.customer?.email ?? undefined,
+        success_url: returnUrl ?? fillTemplate(this.options_.successUrl, urlValues),
+        fail_url: returnUrl ?? fillTemplate(this.options_.failUrl, urlValues),
+        add_ons: required.length ? Object.fromEntries(required.map((k) => [k, storefront.add_ons![k]])) : undefined,
+      })
+      return {
+        id: invoice.state === "created" ? invoice.invoiceId ?? sessionId : sessionId,
+        status: PaymentSessionStatus.PENDING,
+        data: {
+          [SESSION_KEYS.sessionId]: sessionId,
+          [SESSION_KEYS.redirectUrl]: invoice.state === "created" ? invoice.redirectUrl ?? null : null,
+          [SESSION_KEYS.gateway]: this.gatewayKey,
+          [SESSION_KEYS.gatewayReference]: invoice.state === "created" ? invoice.invoiceId ?? null : null,
+          [SESSION_KEYS.gatewayStatus]: invoice.state === "created" ? "created" : "processing_error",
+          [SESSION_KEYS.gatewayAmount]: amount,
+          [SESSION_KEYS.currencyCode]: input.currency_code.toLowerCase(),
+          [SESSION_KEYS.confirmation]: undefined,
+          [FLOW_KEY]: twoStep ? "two_step" : "single_step",
+          payway,
+        },
+      }
+    } catch (error) {
+      throw asMedusaError(error)
+    }
+  }
+
+  /** The invoice's status at RubitPay; when the shop has no status call, the recorded webhook. */
+  private async truth(data: Record<string, unknown>): Promise<{ outcome: RubitPayOutcome; status: string; check?: CheckResult }> {
+    const sessionId = this.sessionIdOf(data)
+    let check: CheckResult | undefined
+    if (sessionId) {
+      try {
+        check = await this.client.check(sessionId)
+      } catch (error) {
+        if (!(error instanceof GatewayError && error.kind === "unavailable")) throw asMedusaError(error)
+        if (!this.confirmationOf(data)) throw asMedusaError(error)
+      }
+    }
+    if (check && "found" in check && check.found) {
+      const currency = data[SESSION_KEYS.currencyCode] as string | undefined
+      const expected = data[SESSION_KEYS.gatewayAmount] as string | undefined
+      if (
+        check.amount &&
+        currency &&
+        expected &&
+        (!amountsMatch(expected, check.amount, currency) ||
+          (check.currency && check.currency.toLowerCase() !== currency))
+      ) {
+        throw new MedusaError(
+          MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR,
+          `RubitPay reports ${check.amount} ${check.currency ?? ""} for this invoice, not ${expected} ${currency.toUpperCase()}; the payment needs the operator's attention.`
+        )
+      }
+      return { outcome: rubitPayOutcome(check.status), status: check.status, check }
+    }
+    if (check && "found" in check) {
+      return { outcome: "pending", status: "not_found", check }
+    }
+    const confirmation = this.confirmationOf(data)
+    return { outcome: confirmation?.action ?? "pending", status: confirmation?.gateway_status ?? "unknown" }
+  }
+
+  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
+    const data = input.data ?? {}
+    const { outcome, status } = await this.truth(data)
+    const updated = { ...data, [SESSION_KEYS.gatewayStatus]: status }
+    if (outcome === "captured") return { status: PaymentSessionStatus.CAPTURED, data: updated }
+    if (outcome === "authorized") return { status: PaymentSessionStatus.AUTHORIZED, data: updated }
+    if (outcome === "refunded") {
+      throw new MedusaError(
+        MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR,
+        "Payment not completed: RubitPay reports this invoice as refunded."
+      )
+    }
+    this.notAuthorized(
+      outcome === "pending"
+        ? undefined
+        : ({ action: outcome, gateway_status: status } as Parameters<typeof this.notAuthorized>[0])
+    )
+  }
+
+  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
+    const data = input.data ?? {}
+    const { outcome, status } = await this.truth(data)
+    const sessionStatus =
+      outcome === "refunded"
+        ? PaymentSessionStatus.CAPTURED
+        : this.statusOf({ action: outcome } as Parameters<typeof this.statusOf>[0])
+    return { status: sessionStatus, data: { ...data, [SESSION_KEYS.gatewayStatus]: status } }
+  }
+
+  private orderNumber(data: Record<string, unknown>): string {
+    const sessionId = this.sessionIdOf(data)
+    if (!sessionId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay: the payment has no shop_order_id.")
+    }
+    return sessionId
+  }
+
+  /** Two-step: `invoice/charge`. Already charged counts as done; single-step payments are captured already. */
+  async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
+    const data = input.data ?? {}
+    const shopOrderId = this.orderNumber(data)
+    if (data[FLOW_KEY] === "two_step") {
+      const result = await this.client.settleHold("charge", shopOrderId).catch((e) => {
+        throw asMedusaError(e)
+      })
+      if (result.done) return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "success" } }
+    }
+    const { outcome, status } = await this.truth(data)
+    if (outcome === "captured") {
+      return { data: { ...data, [SESSION_KEYS.gatewayStatus]: status } }
+    }
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      `RubitPay did not charge invoice ${shopOrderId}: its status is "${status}".`
+    )
+  }
+
+  /** Two-step: `invoice/unhold` releases the customer's money; a charged invoice needs a refund instead. */
+  async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
+    const data = input.data ?? {}
+    if (!this.sessionIdOf(data) || !data[SESSION_KEYS.gatewayReference]) {
+      return { data }
+    }
+    const shopOrderId = this.orderNumber(data)
+    if (data[FLOW_KEY] === "two_step") {
+      const result = await this.client.settleHold("unhold", shopOrderId).catch((e) => {
+        throw asMedusaError(e)
+      })
+      if (result.done) return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "fail" } }
+    }
+    const { outcome, status } = await this.truth(data)
+    if (outcome === "captured" || outcome === "refunded") {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `RubitPay invoice ${shopOrderId} is already charged ("${status}"); refund it instead of canceling.`
+      )
+    }
+    if (outcome === "authorized") {
+      throw new MedusaError(
+        MedusaError.Types.UNEXPECTED_STATE,
+        `RubitPay did not release the hold on invoice ${shopOrderId}; try again.`
+      )
+    }
+    // Nothing was charged or is held: the unpaid invoice simply lapses.
+    return { data: { ...data, [SESSION_KEYS.gatewayStatus]: status } }
+  }
+
+  async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
+    return this.cancelPayment(input)
+  }
+
+  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const data = input.data ?? {}
+    const currency = data[SESSION_KEYS.currencyCode] as string
+    const refundId = input.context?.idempotency_key
+    if (!refundId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay: a refund needs Medusa's refund id.")
+    }
+    const amount = toGatewayAmount(input.amount, currency)
+    await this.client
+      .refund({
+        shop_order_id: this.orderNumber(data),
+        invoice_id: (data[SESSION_KEYS.gatewayReference] as string | undefined) ?? undefined,
+        amount,
+        shop_refund_id: refundId,
+      })
+      .catch((e) => {
+        throw asMedusaError(e)
+      })
+    const refunds = (data.refunds as Array<Record<string, string>> | undefined) ?? []
+    return { data: { ...data, refunds: [...refunds, { shop_refund_id: refundId, amount }] } }
+  }
+
+  async getWebhookActionAndData(payload: ProviderWebhookPayload["payload"]): Promise<GatewayWebhookResult> {
+    const raw = rawBodyText(payload.rawData)
+    if (!raw) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay webhook: the raw request body is missing.")
+    }
+    const form = headerValue(payload.headers, "content-type")?.includes("application/x-www-form-urlencoded")
+    let decoded
+    try {
+      decoded = form ? phpFormDecode(raw) : phpJsonDecode(raw)
+    } catch (error) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `RubitPay webhook: the body is not valid JSON (${(error as Error).message}).`)
+    }
+    if (!(decoded instanceof Map)) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay webhook: the body is not a JSON object.")
+    }
+    const fields = Object.fromEntries(decoded)
+    if (!verifyRubitPaySignature(fields, this.options_.secretKey)) {
+      throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "RubitPay webhook: the signature is missing or invalid.")
+    }
+    const parsed = rubitPayWebhookSchema.safeParse(payload.data)
+    if (!parsed.success) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `RubitPay webhook: malformed notification: ${parsed.error.issues
+          .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+          .join("; ")}`
+      )
+    }
+    const event = parsed.data
+    if (event.shop_id !== this.options_.shopId) {
+      throw new MedusaError(MedusaError.Types.UNAUTHORIZED, `RubitPay webhook: shop ${event.shop_id} is not this provider's shop.`)
+    }
+    const outcome = rubitPayOutcome(event.status)
+    if (outcome === "refunded") {
+      // Refunds are recorded when made from Medusa; one made at RubitPay is left to the operator.
+      return { action: "not_supported" }
+    }
+    return this.webhookResult({
+      action: outcome,
+      sessionId: event.shop_order_id,
+      amount: event.amount,
+      currencyCode: event.currency.toLowerCase(),
+      eventKey: `${event.invoice_id}:${event.status}`,
+      gatewayStatus: event.status,
+      gatewayReference: event.invoice_id,
+    })
+  }
+}

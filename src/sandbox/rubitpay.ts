@@ -1,0 +1,268 @@
+import express, { Request, Response, Router } from "express"
+import { phpJsonDecode } from "../lib/php"
+import { signRubitPayRequest, verifyRubitPaySignature } from "../providers/rubitpay/signature"
+import { paymentPage, wantsJson } from "./page"
+import { deliverWebhook, WebhookDelivery } from "./webhook"
+
+/**
+ * Emulator of RubitPay's invoice API (doc: rubitpay.txt; status and refund
+ * calls as on the engine behind it). Where the doc is silent:
+ * - every answer is HTTP 200 with `result` and, on failure, `error_code`;
+ * - `invoice/create` and `invoice/hold` answer `redirect_url` and `invoice_id`;
+ * - `invoice/check` answers `status` (created | hold | success | fail | refund);
+ * - charging or releasing an invoice in the wrong state is `invalid_state`;
+ *   a refund above what is left is `invalid_amount`; refunds are idempotent by `shop_refund_id`.
+ * - payway `p2p` needs the add-on `payer_phone` (its `add_ons_config`).
+ */
+export type RubitPaySandboxMerchant = { shopId: string; secretKey: string; callbackUrl?: string }
+
+export const RUBITPAY_SANDBOX_MERCHANT: RubitPaySandboxMerchant = {
+  shopId: "sandbox-rubitpay-shop",
+  secretKey: "sandbox-rubitpay-secret",
+}
+
+type InvoiceStatus = "created" | "processing" | "hold" | "success" | "fail" | "refund"
+
+type Invoice = {
+  invoice_id: string
+  shop_order_id: string
+  amount: string
+  currency: string
+  payway: string
+  method: "create" | "hold"
+  status: InvoiceStatus
+  request: Record<string, unknown>
+  refunds: Array<{ shop_refund_id: string; amount: string }>
+  webhooks: WebhookDelivery[]
+}
+
+const PAYWAYS: Record<string, Record<string, unknown>> = {
+  bank_card: {},
+  sbp: {},
+  p2p: { payer_phone: { required: true } },
+}
+const CURRENCIES = ["RUB", "CNY", "USD", "EUR"]
+
+export function createRubitPaySandbox(options: { baseUrl: () => string; merchant?: Partial<RubitPaySandboxMerchant> }) {
+  const merchant: RubitPaySandboxMerchant = { ...RUBITPAY_SANDBOX_MERCHANT, ...options.merchant }
+  const invoices = new Map<string, Invoice>()
+  const byId = new Map<string, Invoice>()
+  let nextError: string | undefined
+  let checkAvailable = true
+  let refundsAvailable = true
+
+  async function notify(invoice: Invoice, status: InvoiceStatus, opts: { wrongSign?: boolean } = {}) {
+    const fields = signRubitPayRequest(
+      {
+        shop_id: merchant.shopId,
+        shop_order_id: invoice.shop_order_id,
+        invoice_id: invoice.invoice_id,
+        status,
+        amount: invoice.amount,
+        currency: invoice.currency,
+        created_at: new Date().toISOString(),
+      },
+      opts.wrongSign ? "wrong-secret" : merchant.secretKey
+    )
+    const delivery = await deliverWebhook(merchant.callbackUrl, JSON.stringify(fields), "application/json")
+    invoice.webhooks.push(delivery)
+    return delivery
+  }
+
+  const answer = (res: Response, body: Record<string, unknown>) => res.json(body)
+  const refuse = (res: Response, error_code: string, message?: string) =>
+    res.json({ result: false, error_code, ...(message ? { message } : {}) })
+
+  const api = Router()
+  api.use(express.text({ type: () => true }))
+  api.use((req, res, next) => {
+    let params: Record<string, unknown>
+    try {
+      const decoded = phpJsonDecode(req.body || "")
+      if (!(decoded instanceof Map)) throw new Error("not an object")
+      params = Object.fromEntries(decoded)
+      req.body = JSON.parse(req.body)
+    } catch {
+      return refuse(res, "invalid_request", "Body must be a JSON object")
+    }
+    if (String(req.body.shop_id) !== merchant.shopId) return refuse(res, "invalid_shop")
+    if (!verifyRubitPaySignature(params, merchant.secretKey)) return refuse(res, "invalid_sign")
+    next()
+  })
+
+  const openInvoice = (method: "create" | "hold") => (req: Request, res: Response) => {
+    const { shop_order_id, amount, currency, payway, add_ons } = req.body
+    if (!shop_order_id || !/^\d+(\.\d{1,2})?$/.test(String(amount ?? "")) || Number(amount) <= 0) {
+      return refuse(res, "invalid_request", "shop_order_id and a decimal amount are required")
+    }
+    if (!CURRENCIES.includes(currency) || !(payway in PAYWAYS)) return refuse(res, "unsupported_payway")
+    const missing = Object.keys(PAYWAYS[payway]).filter((key) => !add_ons?.[key])
+    if (missing.length) return refuse(res, "invalid_request", `add_ons required: ${missing.join(", ")}`)
+    const existing = invoices.get(shop_order_id)
+    if (existing && (existing.amount !== String(amount) || existing.currency !== currency)) {
+      return refuse(res, "duplicate_order")
+    }
+    const injected = nextError
+    nextError = undefined
+    if (injected && injected !== "processing_error") return refuse(res, injected)
+    const invoice =
+      existing ??
+      (() => {
+        const created: Invoice = {
+          invoice_id: String(700000 + invoices.size + 1),
+          shop_order_id,
+          amount: String(amount),
+          currency,
+          payway,
+          method,
+          status: injected === "processing_error" ? "processing" : "created",
+          request: req.body,
+          refunds: [],
+          webhooks: [],
+        }
+        invoices.set(shop_order_id, created)
+        byId.set(created.invoice_id, created)
+        return created
+      })()
+    if (injected === "processing_error") return refuse(res, "processing_error")
+    answer(res, {
+      result: true,
+      invoice_id: invoice.invoice_id,
+      redirect_url: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}`,
+    })
+  }
+
+  api.post("/invoice/try", (req, res) => {
+    const { payway, currency } = req.body
+    if (!CURRENCIES.includes(currency) || !(payway in PAYWAYS)) return refuse(res, "unsupported_payway")
+    answer(res, { result: true, add_ons_config: PAYWAYS[payway] })
+  })
+  api.post("/invoice/create", openInvoice("create"))
+  api.post("/invoice/hold", openInvoice("hold"))
+
+  api.post("/invoice/check", (req, res) => {
+    if (!checkAvailable) return res.status(404).send("Not Found")
+    const invoice = invoices.get(req.body.shop_order_id)
+    if (!invoice) return refuse(res, "order_not_found")
+    answer(res, {
+      result: true,
+      status: invoice.status,
+      invoice_id: invoice.invoice_id,
+      amount: invoice.amount,
+      currency: invoice.currency,
+    })
+  })
+
+  const settle = (from: InvoiceStatus, to: InvoiceStatus) => async (req: Request, res: Response) => {
+    const invoice = invoices.get(req.body.shop_order_id)
+    if (!invoice) return refuse(res, "order_not_found")
+    if (invoice.status !== from) return refuse(res, "invalid_state", `Invoice is ${invoice.status}`)
+    invoice.status = to
+    answer(res, { result: true })
+    await notify(invoice, to)
+  }
+  api.post("/invoice/charge", settle("hold", "success"))
+  api.post("/invoice/unhold", settle("hold", "fail"))
+
+  api.post("/invoice/create-refund", (req, res) => {
+    if (!refundsAvailable) return refuse(res, "refund_not_available")
+    const invoice = invoices.get(req.body.shop_order_id)
+    if (!invoice) return refuse(res, "order_not_found")
+    const previous = invoice.refunds.find((r) => r.shop_refund_id === req.body.shop_refund_id)
+    if (previous) return answer(res, { result: true, ...previous })
+    const refunded = invoice.refunds.reduce((sum, r) => sum + Number(r.amount), 0)
+    if (invoice.status !== "success" && invoice.status !== "refund") return refuse(res, "invalid_state")
+    if (Number(req.body.amount) <= 0 || refunded + Number(req.body.amount) > Number(invoice.amount) + 1e-9) {
+      return refuse(res, "invalid_amount")
+    }
+    const refund = { shop_refund_id: String(req.body.shop_refund_id), amount: String(req.body.amount) }
+    invoice.refunds.push(refund)
+    if (refunded + Number(refund.amount) >= Number(invoice.amount) - 1e-9) invoice.status = "refund"
+    answer(res, { result: true, ...refund })
+  })
+
+  const pages = Router()
+  const page = (invoice: Invoice, message?: string) =>
+    paymentPage({
+      gateway: "RubitPay",
+      title: `Invoice ${invoice.invoice_id}`,
+      message,
+      rows: [
+        ["Order", invoice.shop_order_id],
+        ["Amount", `${invoice.amount} ${invoice.currency}`],
+        ["Payway", invoice.payway],
+        ["Status", invoice.status],
+      ],
+      actions:
+        invoice.status === "created"
+          ? [
+              invoice.method === "create"
+                ? { label: "Pay", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/pay` }
+                : { label: "Hold", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/hold` },
+              { label: "Decline", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/decline` },
+            ]
+          : [],
+    })
+  pages.get("/:invoiceId", (req, res) => {
+    const invoice = byId.get(req.params.invoiceId)
+    if (!invoice) return res.status(404).send("Invoice not found")
+    res.type("html").send(page(invoice))
+  })
+  const customer = (to: InvoiceStatus, method?: "create" | "hold") => async (req: Request, res: Response) => {
+    const invoice = byId.get(req.params.invoiceId)
+    if (!invoice) return res.status(404).json({ result: false, error_code: "order_not_found" })
+    if (invoice.status !== "created" || (method && invoice.method !== method)) {
+      return res.status(409).json({ result: false, error_code: "invalid_state", message: `Invoice is ${invoice.status}` })
+    }
+    invoice.status = to
+    const webhook = await notify(invoice, to)
+    const result = { status: to, webhook: { delivered: webhook.delivered, httpStatus: webhook.httpStatus, error: webhook.error } }
+    return wantsJson(req.header("accept")) ? res.json(result) : res.type("html").send(page(invoice, `Invoice ${to}.`))
+  }
+  pages.post("/:invoiceId/pay", customer("success", "create"))
+  pages.post("/:invoiceId/hold", customer("hold", "hold"))
+  pages.post("/:invoiceId/decline", customer("fail"))
+
+  const control = Router()
+  control.use(express.json())
+  control.post("/merchant", (req, res) => {
+    if (req.body?.callbackUrl !== undefined) merchant.callbackUrl = req.body.callbackUrl
+    res.json({ shopId: merchant.shopId, callbackUrl: merchant.callbackUrl ?? null })
+  })
+  control.post("/next-error", (req, res) => {
+    nextError = req.body?.error_code
+    res.json({ armed: nextError })
+  })
+  control.post("/features", (req, res) => {
+    if (req.body?.check !== undefined) checkAvailable = !!req.body.check
+    if (req.body?.refunds !== undefined) refundsAvailable = !!req.body.refunds
+    res.json({ check: checkAvailable, refunds: refundsAvailable })
+  })
+  control.get("/invoices", (_req, res) => res.json([...invoices.values()]))
+  control.get("/invoices/:shopOrderId", (req, res) => {
+    const invoice = invoices.get(req.params.shopOrderId)
+    if (!invoice) return res.status(404).json({ message: "No such invoice" })
+    res.json(invoice)
+  })
+  control.post("/invoices/:shopOrderId/status", async (req, res) => {
+    const invoice = invoices.get(req.params.shopOrderId)
+    if (!invoice) return res.status(404).json({ message: "No such invoice" })
+    invoice.status = req.body.status
+    const delivery = req.body.notify === false ? null : await notify(invoice, invoice.status, { wrongSign: req.body.wrongSign })
+    res.json({ invoice, delivery })
+  })
+
+  return {
+    api,
+    pages,
+    control,
+    reset() {
+      invoices.clear()
+      byId.clear()
+      nextError = undefined
+      checkAvailable = true
+      refundsAvailable = true
+      merchant.callbackUrl = options.merchant?.callbackUrl
+    },
+  }
+}
