@@ -1,0 +1,16 @@
+import axios from "axios"
+
+const control = () => `${process.env.SANDBOX_URL}/__control`
+
+/** The RubitPay emulator's control API and the customer's clicks on its pay page. */
+export const rubitPaySandbox = {
+  setCallbackUrl: (shopId: string, callbackUrl: string | null) =>
+    axios.post(`${control()}/rubitpay/merchant`, { shopId, callbackUrl }),
+  failNext: (error_code: string) => axios.post(`${control()}/rubitpay/next-error`, { error_code }),
+  invoice: async (shopOrderId: string) =>
+    (await axios.get(`${control()}/rubitpay/invoices/${encodeURIComponent(shopOrderId)}`)).data,
+  setStatus: async (shopOrderId: string, status: string) =>
+    (await axios.post(`${control()}/rubitpay/invoices/${encodeURIComponent(shopOrderId)}/status`, { status })).data,
+  click: async (redirectUrl: string, action: "pay" | "hold" | "decline") =>
+    (await axios.post(`${redirectUrl}/${action}`, null, { headers: { Accept: "application/json" } })).data,
+}

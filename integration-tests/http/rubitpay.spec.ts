@@ -1,0 +1,176 @@
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import axios from "axios"
+import path from "node:path"
+import { verifyRubitPaySignature } from "../../src/providers/rubitpay/signature"
+import { adminHeaders } from "../helpers/admin"
+import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
+import { seedStore, SeededStore } from "../helpers/seed-store"
+import { completeCart, createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
+
+jest.setTimeout(180_000)
+
+const SINGLE = "pp_rubitpay_rubitpay"
+const HOLD = "pp_rubitpay_hold"
+const SHOPS = {
+  [SINGLE]: { shopId: "sandbox-rubitpay-shop", secret: "sandbox-rubitpay-secret", hook: "/hooks/payment-gateways/rubitpay_rubitpay" },
+  [HOLD]: { shopId: "sandbox-rubitpay-hold-shop", secret: "sandbox-rubitpay-hold-secret", hook: "/hooks/payment-gateways/rubitpay_hold" },
+}
+
+medusaIntegrationTestRunner({
+  cwd: path.join(__dirname, "../.."),
+  inApp: true,
+  testSuite: ({ api, getContainer }) => {
+    let seeded: SeededStore
+    let admin: { headers: Record<string, string> }
+    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
+
+    beforeAll(async () => {
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [SINGLE, HOLD] })
+    })
+
+    beforeEach(async () => {
+      await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
+      for (const shop of Object.values(SHOPS)) {
+        await rubitPaySandbox.setCallbackUrl(shop.shopId, `${api.defaults.baseURL}${shop.hook}`)
+      }
+      admin = await adminHeaders(getContainer(), api)
+    })
+
+    async function start(providerId: string, data: Record<string, unknown> = {}) {
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const session = await createPaymentSession(api, cart.id, providerId, data)
+      return { cart, session }
+    }
+
+    const paidOrder = (cartId: string) =>
+      waitFor(async () => {
+        const { data } = await api.get(`/store/carts/${cartId}/payment-status`, store())
+        return data.status === "paid" ? (data.order_id as string) : undefined
+      })
+
+    async function payments(orderId: string) {
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({
+        entity: "order",
+        fields: ["payment_collections.payments.id", "payment_collections.payments.captured_at", "payment_collections.payments.canceled_at", "payment_collections.payments.captures.id", "payment_collections.payments.refunds.amount"],
+        filters: { id: orderId },
+      })
+      return (data[0] as any).payment_collections.flatMap((c: any) => c.payments)
+    }
+
+    const sandboxRequests = async (method: string) =>
+      (await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.filter(
+        (r: any) => r.path === `/rubitpay/invoice/${method}`
+      )
+
+    it("single-step: pay on RubitPay, the webhook creates the order with the payment captured", async () => {
+      const { cart, session } = await start(SINGLE, { payway: "sbp", cart_id: "ignored-for-urls" })
+      expect(session.data).toEqual(expect.objectContaining({ gateway: "rubitpay", gateway_amount: "1790.50", gateway_status: "created" }))
+      const invoice = await rubitPaySandbox.invoice(session.id)
+      expect(invoice.request).toEqual(
+        expect.objectContaining({ shop_order_id: session.id, amount: "1790.50", currency: "RUB", payway: "sbp", success_url: "http://localhost:8000/checkout/ignored-for-urls?payment=success" })
+      )
+      const paid = await rubitPaySandbox.click(session.data.redirect_url, "pay")
+      expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+      const orderId = await paidOrder(cart.id)
+      const [payment] = await payments(orderId)
+      expect(payment.captured_at).toBeTruthy()
+      expect(payment.captures).toHaveLength(1)
+    })
+
+    it("two-step: the hold creates the order authorized; the admin's Capture charges at RubitPay with a valid sign", async () => {
+      const { cart, session } = await start(HOLD)
+      await rubitPaySandbox.click(session.data.redirect_url, "hold")
+      const orderId = await paidOrder(cart.id)
+      const [held] = await payments(orderId)
+      expect(held.captured_at).toBeFalsy()
+
+      await api.post(`/admin/payments/${held.id}/capture`, {}, admin)
+      const [charge] = await sandboxRequests("charge")
+      expect(charge.body).toEqual(expect.objectContaining({ shop_id: SHOPS[HOLD].shopId, shop_order_id: session.id }))
+      expect(verifyRubitPaySignature(charge.body, SHOPS[HOLD].secret)).toBe(true)
+      expect((await rubitPaySandbox.invoice(session.id)).status).toBe("success")
+      const [captured] = await payments(orderId)
+      expect(captured.captured_at).toBeTruthy()
+    })
+
+    it("two-step: canceling the order releases the hold at RubitPay", async () => {
+      const { cart, session } = await start(HOLD)
+      await rubitPaySandbox.click(session.data.redirect_url, "hold")
+      const orderId = await paidOrder(cart.id)
+      await api.post(`/admin/orders/${orderId}/cancel`, {}, admin)
+      expect(await sandboxRequests("unhold")).toHaveLength(1)
+      expect((await rubitPaySandbox.invoice(session.id)).status).toBe("fail")
+      const [payment] = await payments(orderId)
+      expect(payment.canceled_at).toBeTruthy()
+    })
+
+    it("a refund from the admin is made at RubitPay, idempotent by the Medusa refund id", async () => {
+      const { cart, session } = await start(SINGLE)
+      await rubitPaySandbox.click(session.data.redirect_url, "pay")
+      const orderId = await paidOrder(cart.id)
+      const [payment] = await payments(orderId)
+      await api.post(`/admin/payments/${payment.id}/refund`, { amount: 500 }, admin)
+      const invoice = await rubitPaySandbox.invoice(session.id)
+      expect(invoice.refunds).toEqual([{ shop_refund_id: expect.stringMatching(/^ref/), amount: "500.00" }])
+      const [refunded] = await payments(orderId)
+      expect(refunded.refunds.map((r: any) => Number(r.amount))).toEqual([500])
+    })
+
+    it.each([
+      ["invalid_sign", 500, /secretKey option \(invalid_sign\)/],
+      ["invalid_shop", 500, /shopId option \(invalid_shop\)/],
+      ["duplicate_order", 400, /new payment session \(duplicate_order\)/],
+      ["unsupported_payway", 400, /choose another one \(unsupported_payway\)/],
+      ["insufficient_funds", 400, /another card or payment method \(insufficient_funds\)/],
+    ])("fatal %s: a clear storefront error and no order", async (code, status, message) => {
+      await rubitPaySandbox.failNext(code)
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const error = await createPaymentSession(api, cart.id, SINGLE, {}).catch((e: any) => e.response)
+      expect(error.status).toBe(status)
+      expect(error.data.message).toMatch(message)
+      expect((await completeCart(api, cart.id)).status).toBe(400)
+    })
+
+    it("processing_error keeps the session pending; the later success webhook creates the order", async () => {
+      await rubitPaySandbox.failNext("processing_error")
+      const { cart, session } = await start(SINGLE)
+      expect(session.data).toEqual(expect.objectContaining({ gateway_status: "processing_error", redirect_url: null }))
+      const { delivery } = await rubitPaySandbox.setStatus(session.id, "success")
+      expect(delivery.httpStatus).toBe(200)
+      await paidOrder(cart.id)
+    })
+
+    it("the webhook never comes but the customer returns: the status call finds the payment", async () => {
+      await rubitPaySandbox.setCallbackUrl(SHOPS[SINGLE].shopId, null)
+      const { cart, session } = await start(SINGLE)
+      const paid = await rubitPaySandbox.click(session.data.redirect_url, "pay")
+      expect(paid.webhook.delivered).toBe(false)
+      const completion = await completeCart(api, cart.id)
+      expect(completion.body.type).toBe("order")
+      const [payment] = await payments(completion.body.order.id)
+      expect(payment.captured_at).toBeTruthy()
+    })
+
+    it("a declined payment (fail) creates no order", async () => {
+      const { cart, session } = await start(SINGLE)
+      await rubitPaySandbox.click(session.data.redirect_url, "decline")
+      await waitFor(async () => {
+        const { data } = await api.get(`/store/carts/${cart.id}/payment-status`, store())
+        return data.status === "failed" ? true : undefined
+      })
+      expect((await completeCart(api, cart.id)).status).toBe(400)
+    })
+
+    it("a webhook signed for the other shop is refused", async () => {
+      const { session } = await start(SINGLE)
+      const response = await axios.post(
+        `${api.defaults.baseURL}${SHOPS[HOLD].hook}`,
+        { shop_id: SHOPS[SINGLE].shopId, shop_order_id: session.id, invoice_id: "1", status: "success", amount: "1790.50", currency: "RUB", sign: "0".repeat(64) },
+        { validateStatus: () => true }
+      )
+      expect(response.status).toBe(401)
+    })
+  },
+})
