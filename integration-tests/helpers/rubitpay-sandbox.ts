@@ -11,6 +11,8 @@ export const rubitPaySandbox = {
     (await axios.get(`${control()}/rubitpay/invoices/${encodeURIComponent(shopOrderId)}`)).data,
   setStatus: async (shopOrderId: string, status: string) =>
     (await axios.post(`${control()}/rubitpay/invoices/${encodeURIComponent(shopOrderId)}/status`, { status })).data,
+  dashboardRefund: async (shopOrderId: string, amount: string) =>
+    (await axios.post(`${control()}/rubitpay/invoices/${encodeURIComponent(shopOrderId)}/refund`, { amount })).data,
   click: async (redirectUrl: string, action: "pay" | "hold" | "decline") =>
     (await axios.post(`${redirectUrl}/${action}`, null, { headers: { Accept: "application/json" } })).data,
 }

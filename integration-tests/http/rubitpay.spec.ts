@@ -118,6 +118,30 @@ medusaIntegrationTestRunner({
       expect(refunded.refunds.map((r: any) => Number(r.amount))).toEqual([500])
     })
 
+    it("a refund made in the RubitPay dashboard is recorded on the Medusa payment once, without a refund call", async () => {
+      const { cart, session } = await start(SINGLE)
+      await rubitPaySandbox.click(session.data.redirect_url, "pay")
+      const orderId = await paidOrder(cart.id)
+      const [payment] = await payments(orderId)
+      // one refund from the admin (its notification echoes 500), then 300 more in the dashboard
+      await api.post(`/admin/payments/${payment.id}/refund`, { amount: 500 }, admin)
+      const { delivery } = await rubitPaySandbox.dashboardRefund(session.id, "300.00")
+      expect(delivery.httpStatus).toBe(200)
+      const refunds = await waitFor(async () => {
+        const [p] = await payments(orderId)
+        const amounts = p.refunds.map((r: any) => Number(r.amount)).sort()
+        return amounts.length === 2 ? amounts : undefined
+      })
+      expect(refunds).toEqual([300, 500])
+      expect(await sandboxRequests("create-refund")).toHaveLength(1)
+      // the same notification again (total 800.00) changes nothing
+      const again = await rubitPaySandbox.setStatus(session.id, "refund")
+      expect(again.delivery.httpStatus).toBe(200)
+      await new Promise((r) => setTimeout(r, 1500))
+      const [after] = await payments(orderId)
+      expect(after.refunds).toHaveLength(2)
+    })
+
     it.each([
       ["invalid_sign", 500, /secretKey option \(invalid_sign\)/],
       ["invalid_shop", 500, /shopId option \(invalid_shop\)/],

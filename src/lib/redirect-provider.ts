@@ -114,6 +114,7 @@ export abstract class RedirectPaymentProvider<
       this.confirmationKey()
     )
     return {
+      // "refunded" is the plugin's own action: Medusa has none for a refund made at the gateway
       action: input.action === "canceled" ? PaymentActions.CANCELED : (input.action as PaymentActions),
       data: {
         session_id: input.sessionId,

@@ -12,6 +12,8 @@ export const SESSION_KEYS = {
   gatewayReference: "gateway_reference",
   gatewayStatus: "gateway_status",
   confirmation: "gateway_confirmation",
+  /** A refund made at the gateway, waiting to be recorded in Medusa (payment data). */
+  externalRefund: "gateway_external_refund",
   /** The amount and currency the gateway order was created for. */
   gatewayAmount: "gateway_amount",
   currencyCode: "currency_code",
@@ -59,7 +61,8 @@ export function parseStorefrontInput<S extends z.ZodObject>(
 
 /** What a verified gateway notification said about a session. */
 export type GatewayConfirmation = {
-  action: "authorized" | "captured" | "pending" | "failed" | "canceled"
+  /** "refunded": `amount` is the total the gateway reports as refunded so far. */
+  action: "authorized" | "captured" | "pending" | "failed" | "canceled" | "refunded"
   gateway_status: string
   amount: string
   currency_code: string
@@ -95,7 +98,7 @@ export function sealConfirmation(
 }
 
 const confirmationSchema = z.object({
-  action: z.enum(["authorized", "captured", "pending", "failed", "canceled"]),
+  action: z.enum(["authorized", "captured", "pending", "failed", "canceled", "refunded"]),
   gateway_status: z.string(),
   amount: z.string(),
   currency_code: z.string(),
@@ -108,9 +111,10 @@ const confirmationSchema = z.object({
 export function readConfirmation(
   sessionId: string | undefined,
   data: Record<string, unknown> | undefined,
-  key: string
+  key: string,
+  dataKey: string = SESSION_KEYS.confirmation
 ): GatewayConfirmation | undefined {
-  const parsed = confirmationSchema.safeParse(data?.[SESSION_KEYS.confirmation])
+  const parsed = confirmationSchema.safeParse(data?.[dataKey])
   if (!sessionId || !parsed.success) {
     return undefined
   }

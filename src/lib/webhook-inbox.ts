@@ -1,4 +1,4 @@
-import { MedusaError, Modules } from "@medusajs/framework/utils"
+import { MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
 import type { IPaymentModuleService, MedusaContainer, ProviderWebhookPayload } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
@@ -60,7 +60,7 @@ export async function receiveGatewayWebhook(
 
   // the amount as the gateway wrote it, not Medusa's 20-decimal BigNumber
   const amount = event.confirmation.amount
-  const flagged = mismatch(session, amount, event.currency_code)
+  const flagged = mismatch(session, amount, event.currency_code, result.action === ("refunded" as string))
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
   const { event: stored, duplicate } = await inbox.recordEvent({
     provider_id: providerId,
@@ -95,12 +95,19 @@ export async function receiveGatewayWebhook(
 function mismatch(
   session: { amount: any; raw_amount?: any; currency_code: string },
   amount: string,
-  currencyCode: string | undefined
+  currencyCode: string | undefined,
+  isRefund: boolean
 ): string | undefined {
   if (currencyCode && currencyCode.toLowerCase() !== session.currency_code.toLowerCase()) {
     return `currency ${currencyCode.toUpperCase()} differs from the session's ${session.currency_code.toUpperCase()}`
   }
   const expected = session.raw_amount ?? session.amount
+  if (isRefund) {
+    const refunded = MathBN.convert(amount)
+    return refunded.isFinite() && refunded.gt(0) && MathBN.lte(refunded, toGatewayAmount(expected, session.currency_code))
+      ? undefined
+      : `refunded amount ${amount} is not between 0 and the session's ${toGatewayAmount(expected, session.currency_code)}`
+  }
   if (!amountsMatch(expected, amount, session.currency_code)) {
     return `amount ${amount} differs from the session's ${toGatewayAmount(expected, session.currency_code)} ${session.currency_code.toUpperCase()}`
   }

@@ -3,13 +3,12 @@ import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { RequestLog } from "./request-log"
 import { createRombSandbox, RombSandboxMerchant } from "./romb"
-import { createRubitPaySandbox, RubitPaySandboxMerchant } from "./rubitpay"
+import { createRubitPaySandbox } from "./rubitpay"
 
 export type SandboxOptions = {
   port?: number
   host?: string
   romb?: Partial<RombSandboxMerchant>
-  rubitpay?: Partial<RubitPaySandboxMerchant>
 }
 
 export type Sandbox = { url: string; close(): Promise<void> }
@@ -24,7 +23,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let url = ""
   const log = new RequestLog()
   const romb = createRombSandbox({ baseUrl: () => url, merchant: options.romb })
-  const rubitpay = createRubitPaySandbox({ baseUrl: () => url, merchant: options.rubitpay })
+  const rubitpay = createRubitPaySandbox({ baseUrl: () => url })
 
   const app = express()
   app.disable("x-powered-by")

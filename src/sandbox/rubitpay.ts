@@ -16,14 +16,16 @@ import { deliverWebhook, WebhookDelivery } from "./webhook"
  */
 export type RubitPaySandboxMerchant = { shopId: string; secretKey: string; callbackUrl?: string }
 
-export const RUBITPAY_SANDBOX_MERCHANT: RubitPaySandboxMerchant = {
-  shopId: "sandbox-rubitpay-shop",
-  secretKey: "sandbox-rubitpay-secret",
-}
+/** Two shops: a RubitPay shop has one callback URL, so each provider registration gets its own. */
+export const RUBITPAY_SANDBOX_SHOPS: RubitPaySandboxMerchant[] = [
+  { shopId: "sandbox-rubitpay-shop", secretKey: "sandbox-rubitpay-secret" },
+  { shopId: "sandbox-rubitpay-hold-shop", secretKey: "sandbox-rubitpay-hold-secret" },
+]
 
 type InvoiceStatus = "created" | "processing" | "hold" | "success" | "fail" | "refund"
 
 type Invoice = {
+  shop: RubitPaySandboxMerchant
   invoice_id: string
   shop_order_id: string
   amount: string
@@ -43,28 +45,32 @@ const PAYWAYS: Record<string, Record<string, unknown>> = {
 }
 const CURRENCIES = ["RUB", "CNY", "USD", "EUR"]
 
-export function createRubitPaySandbox(options: { baseUrl: () => string; merchant?: Partial<RubitPaySandboxMerchant> }) {
-  const merchant: RubitPaySandboxMerchant = { ...RUBITPAY_SANDBOX_MERCHANT, ...options.merchant }
+export function createRubitPaySandbox(options: { baseUrl: () => string }) {
+  const shops = new Map(RUBITPAY_SANDBOX_SHOPS.map((shop) => [shop.shopId, { ...shop }]))
   const invoices = new Map<string, Invoice>()
   const byId = new Map<string, Invoice>()
   let nextError: string | undefined
   let checkAvailable = true
   let refundsAvailable = true
 
+  const refundedTotal = (invoice: Invoice) =>
+    invoice.refunds.reduce((sum, r) => sum + Number(r.amount), 0).toFixed(2)
+
+  /** A refund notification carries the total refunded so far. */
   async function notify(invoice: Invoice, status: InvoiceStatus, opts: { wrongSign?: boolean } = {}) {
     const fields = signRubitPayRequest(
       {
-        shop_id: merchant.shopId,
+        shop_id: invoice.shop.shopId,
         shop_order_id: invoice.shop_order_id,
         invoice_id: invoice.invoice_id,
         status,
-        amount: invoice.amount,
+        amount: status === "refund" ? refundedTotal(invoice) : invoice.amount,
         currency: invoice.currency,
         created_at: new Date().toISOString(),
       },
-      opts.wrongSign ? "wrong-secret" : merchant.secretKey
+      opts.wrongSign ? "wrong-secret" : invoice.shop.secretKey
     )
-    const delivery = await deliverWebhook(merchant.callbackUrl, JSON.stringify(fields), "application/json")
+    const delivery = await deliverWebhook(invoice.shop.callbackUrl, JSON.stringify(fields), "application/json")
     invoice.webhooks.push(delivery)
     return delivery
   }
@@ -85,8 +91,10 @@ export function createRubitPaySandbox(options: { baseUrl: () => string; merchant
     } catch {
       return refuse(res, "invalid_request", "Body must be a JSON object")
     }
-    if (String(req.body.shop_id) !== merchant.shopId) return refuse(res, "invalid_shop")
-    if (!verifyRubitPaySignature(params, merchant.secretKey)) return refuse(res, "invalid_sign")
+    const shop = shops.get(String(req.body.shop_id))
+    if (!shop) return refuse(res, "invalid_shop")
+    if (!verifyRubitPaySignature(params, shop.secretKey)) return refuse(res, "invalid_sign")
+    res.locals.shop = shop
     next()
   })
 
@@ -109,6 +117,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string; merchant
       existing ??
       (() => {
         const created: Invoice = {
+          shop: res.locals.shop,
           invoice_id: String(700000 + invoices.size + 1),
           shop_order_id,
           amount: String(amount),
@@ -164,21 +173,25 @@ export function createRubitPaySandbox(options: { baseUrl: () => string; merchant
   api.post("/invoice/charge", settle("hold", "success"))
   api.post("/invoice/unhold", settle("hold", "fail"))
 
-  api.post("/invoice/create-refund", (req, res) => {
+  function addRefund(invoice: Invoice, shopRefundId: string, amount: string): string | undefined {
+    const refunded = Number(refundedTotal(invoice))
+    if (invoice.status !== "success" && invoice.status !== "refund") return "invalid_state"
+    if (Number(amount) <= 0 || refunded + Number(amount) > Number(invoice.amount) + 1e-9) return "invalid_amount"
+    invoice.refunds.push({ shop_refund_id: shopRefundId, amount })
+    if (refunded + Number(amount) >= Number(invoice.amount) - 1e-9) invoice.status = "refund"
+    return undefined
+  }
+
+  api.post("/invoice/create-refund", async (req, res) => {
     if (!refundsAvailable) return refuse(res, "refund_not_available")
     const invoice = invoices.get(req.body.shop_order_id)
     if (!invoice) return refuse(res, "order_not_found")
     const previous = invoice.refunds.find((r) => r.shop_refund_id === req.body.shop_refund_id)
     if (previous) return answer(res, { result: true, ...previous })
-    const refunded = invoice.refunds.reduce((sum, r) => sum + Number(r.amount), 0)
-    if (invoice.status !== "success" && invoice.status !== "refund") return refuse(res, "invalid_state")
-    if (Number(req.body.amount) <= 0 || refunded + Number(req.body.amount) > Number(invoice.amount) + 1e-9) {
-      return refuse(res, "invalid_amount")
-    }
-    const refund = { shop_refund_id: String(req.body.shop_refund_id), amount: String(req.body.amount) }
-    invoice.refunds.push(refund)
-    if (refunded + Number(refund.amount) >= Number(invoice.amount) - 1e-9) invoice.status = "refund"
-    answer(res, { result: true, ...refund })
+    const refused = addRefund(invoice, String(req.body.shop_refund_id), String(req.body.amount))
+    if (refused) return refuse(res, refused)
+    answer(res, { result: true, shop_refund_id: String(req.body.shop_refund_id), amount: String(req.body.amount) })
+    await notify(invoice, "refund")
   })
 
   const pages = Router()
@@ -226,8 +239,10 @@ export function createRubitPaySandbox(options: { baseUrl: () => string; merchant
   const control = Router()
   control.use(express.json())
   control.post("/merchant", (req, res) => {
-    if (req.body?.callbackUrl !== undefined) merchant.callbackUrl = req.body.callbackUrl
-    res.json({ shopId: merchant.shopId, callbackUrl: merchant.callbackUrl ?? null })
+    const shop = shops.get(req.body?.shopId ?? RUBITPAY_SANDBOX_SHOPS[0].shopId)
+    if (!shop) return res.status(404).json({ message: "No such shop" })
+    if (req.body?.callbackUrl !== undefined) shop.callbackUrl = req.body.callbackUrl
+    res.json({ shopId: shop.shopId, callbackUrl: shop.callbackUrl ?? null })
   })
   control.post("/next-error", (req, res) => {
     nextError = req.body?.error_code
@@ -243,6 +258,14 @@ export function createRubitPaySandbox(options: { baseUrl: () => string; merchant
     const invoice = invoices.get(req.params.shopOrderId)
     if (!invoice) return res.status(404).json({ message: "No such invoice" })
     res.json(invoice)
+  })
+  /** A refund the merchant makes in the RubitPay dashboard. */
+  control.post("/invoices/:shopOrderId/refund", async (req, res) => {
+    const invoice = invoices.get(req.params.shopOrderId)
+    if (!invoice) return res.status(404).json({ message: "No such invoice" })
+    const refused = addRefund(invoice, `dashboard-${invoice.refunds.length + 1}`, String(req.body.amount))
+    if (refused) return res.status(409).json({ error_code: refused })
+    res.json({ invoice, delivery: await notify(invoice, "refund") })
   })
   control.post("/invoices/:shopOrderId/status", async (req, res) => {
     const invoice = invoices.get(req.params.shopOrderId)
@@ -262,7 +285,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string; merchant
       nextError = undefined
       checkAvailable = true
       refundsAvailable = true
-      merchant.callbackUrl = options.merchant?.callbackUrl
+      for (const shop of shops.values()) shop.callbackUrl = undefined
     },
   }
 }

@@ -1,4 +1,4 @@
-import { processPaymentWorkflow } from "@medusajs/medusa/core-flows"
+import { processPaymentWorkflow, refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import {
   createWorkflow,
   transform,
@@ -8,6 +8,7 @@ import {
 import { claimGatewayEventStep } from "./steps/claim-gateway-event"
 import { ensureOrderForSessionStep } from "./steps/ensure-order-for-session"
 import { recordGatewayConfirmationStep } from "./steps/record-gateway-confirmation"
+import { prepareGatewayRefundStep } from "./steps/record-gateway-refund"
 import { settleGatewayEventStep } from "./steps/settle-gateway-event"
 
 export const processGatewayEventWorkflowId = "process-gateway-event"
@@ -23,7 +24,11 @@ export const processGatewayEventWorkflow = createWorkflow(
   (input: { event_id: string }) => {
     const event = claimGatewayEventStep(input)
 
-    const recorded = when("gateway-event-claimed", { event }, ({ event }) => !!event).then(() =>
+    const recorded = when(
+      "gateway-event-claimed",
+      { event },
+      ({ event }) => !!event && event.action !== "refunded"
+    ).then(() =>
       recordGatewayConfirmationStep(
         transform({ event }, ({ event }) => ({
           session_id: event!.session_id,
@@ -51,13 +56,36 @@ export const processGatewayEventWorkflow = createWorkflow(
       )
     })
 
+    const refund = when(
+      "gateway-event-refunds",
+      { event },
+      ({ event }) => !!event && event.action === "refunded"
+    ).then(() =>
+      prepareGatewayRefundStep(
+        transform({ event }, ({ event }) => ({
+          session_id: event!.session_id,
+          confirmation: event!.confirmation,
+        }))
+      )
+    )
+
+    when("gateway-refund-missing-in-medusa", { refund }, ({ refund }) => !!refund).then(() => {
+      refundPaymentWorkflow.runAsStep({
+        input: transform({ refund }, ({ refund }) => ({
+          payment_id: refund!.payment_id,
+          amount: refund!.amount,
+          note: "Refunded at the payment gateway",
+        })),
+      })
+    })
+
     when("gateway-event-settle", { event }, ({ event }) => !!event).then(() =>
       settleGatewayEventStep(
         transform({ event, recorded }, ({ event, recorded }) => ({
           event_id: event!.id,
           state: recorded?.flag_reason
             ? ("flagged" as const)
-            : recorded?.applied
+            : recorded?.applied || event!.action === "refunded"
               ? ("processed" as const)
               : ("ignored" as const),
           flag_reason: recorded?.flag_reason,

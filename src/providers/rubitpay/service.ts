@@ -1,4 +1,4 @@
-import { MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
+import { MathBN, MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
@@ -26,7 +26,7 @@ import {
   rawBodyText,
   RedirectPaymentProvider,
 } from "../../lib/redirect-provider"
-import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
+import { parseStorefrontInput, readConfirmation, SESSION_KEYS } from "../../lib/session-data"
 import { CheckResult, RubitPayClient } from "./client"
 import {
   RUBITPAY_CURRENCIES,
@@ -293,6 +293,20 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay: a refund needs Medusa's refund id.")
     }
     const amount = toGatewayAmount(input.amount, currency)
+    const refunds = (data.refunds as Array<Record<string, string>> | undefined) ?? []
+    const external = readConfirmation(this.sessionIdOf(data), data, this.confirmationKey(), SESSION_KEYS.externalRefund)
+    if (external) {
+      // Made at RubitPay and reported by its verified notification: record it, do not refund twice.
+      const alreadyRecorded = refunds.reduce((sum, r) => MathBN.add(sum, r.amount), MathBN.convert(0))
+      if (external.action !== "refunded" || !MathBN.eq(MathBN.add(alreadyRecorded, amount), external.amount)) {
+        throw new MedusaError(
+          MedusaError.Types.NOT_ALLOWED,
+          `RubitPay reported ${external.amount} refunded in total, which does not match this refund of ${amount}; nothing was recorded.`
+        )
+      }
+      const { [SESSION_KEYS.externalRefund]: _consumed, ...rest } = data
+      return { data: { ...rest, refunds: [...refunds, { shop_refund_id: refundId, amount, reported_by: external.event_key }] } }
+    }
     await this.client
       .refund({
         shop_order_id: this.orderNumber(data),
@@ -303,7 +317,6 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       .catch((e) => {
         throw asMedusaError(e)
       })
-    const refunds = (data.refunds as Array<Record<string, string>> | undefined) ?? []
     return { data: { ...data, refunds: [...refunds, { shop_refund_id: refundId, amount }] } }
   }
 
@@ -340,16 +353,13 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, `RubitPay webhook: shop ${event.shop_id} is not this provider's shop.`)
     }
     const outcome = rubitPayOutcome(event.status)
-    if (outcome === "refunded") {
-      // Refunds are recorded when made from Medusa; one made at RubitPay is left to the operator.
-      return { action: "not_supported" }
-    }
     return this.webhookResult({
       action: outcome,
       sessionId: event.shop_order_id,
       amount: event.amount,
       currencyCode: event.currency.toLowerCase(),
-      eventKey: `${event.invoice_id}:${event.status}`,
+      // a refund notification carries the total refunded so far: each new total is a new event
+      eventKey: `${event.invoice_id}:${event.status}${outcome === "refunded" ? `:${event.amount}` : ""}`,
       gatewayStatus: event.status,
       gatewayReference: event.invoice_id,
     })
