@@ -1,3 +1,4 @@
+import type { z } from "zod"
 import {
   AbstractPaymentProvider,
   MedusaError,
@@ -6,6 +7,7 @@ import {
 } from "@medusajs/framework/utils"
 import type {
   BigNumberValue,
+  InitiatePaymentInput,
   Logger,
   ProviderWebhookPayload,
   RetrievePaymentInput,
@@ -85,6 +87,38 @@ export abstract class RedirectPaymentProvider<
   protected sessionIdOf(data: Record<string, unknown> | undefined): string | undefined {
     const id = data?.[SESSION_KEYS.sessionId]
     return typeof id === "string" && id ? id : undefined
+  }
+
+  /** The Medusa session id a new gateway order is created for (its merchant reference). */
+  protected newSessionId(input: InitiatePaymentInput): string {
+    const sessionId = this.sessionIdOf(input.data) ?? input.context?.idempotency_key
+    if (!sessionId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${this.gatewayName}: the payment session id is missing.`)
+    }
+    return sessionId
+  }
+
+  /** The webhook's exact bytes, which every gateway signs. */
+  protected rawBodyOf(payload: ProviderWebhookPayload["payload"]): string {
+    const raw = rawBodyText(payload.rawData)
+    if (!raw) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${this.gatewayName} webhook: the raw request body is missing.`)
+    }
+    return raw
+  }
+
+  /** A verified notification's fields, or a 400 naming what is malformed. */
+  protected parseNotification<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
+    const parsed = schema.safeParse(data)
+    if (!parsed.success) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `${this.gatewayName} webhook: malformed notification: ${parsed.error.issues
+          .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+          .join("; ")}`
+      )
+    }
+    return parsed.data
   }
 
   protected confirmationOf(data: Record<string, unknown> | undefined) {

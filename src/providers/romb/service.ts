@@ -19,12 +19,7 @@ import type {
 import { asMedusaError, GatewayError } from "../../lib/errors"
 import { currencyInfo, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
-import {
-  GatewayWebhookResult,
-  headerValue,
-  rawBodyText,
-  RedirectPaymentProvider,
-} from "../../lib/redirect-provider"
+import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
 import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
 import { RombClient } from "./client"
 import { RombOptions, rombOptionsSchema, rombSessionInputSchema, rombWebhookSchema } from "./schemas"
@@ -68,10 +63,7 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
 
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
     const storefront = parseStorefrontInput(GATEWAY, rombSessionInputSchema, input.data)
-    const sessionId = this.sessionIdOf(input.data) ?? input.context?.idempotency_key
-    if (!sessionId) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, "Romb: the payment session id is missing.")
-    }
+    const sessionId = this.newSessionId(input)
     const currency = currencyInfo(input.currency_code)
     const amount = toGatewayAmount(input.amount, input.currency_code)
     const description =
@@ -180,24 +172,12 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
   async getWebhookActionAndData(
     payload: ProviderWebhookPayload["payload"]
   ): Promise<GatewayWebhookResult> {
-    const raw = rawBodyText(payload.rawData)
-    if (!raw) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, "Romb webhook: the raw request body is missing.")
-    }
+    const raw = this.rawBodyOf(payload)
     const contentType = headerValue(payload.headers, "content-type")
     if (!verifyRombSignature(raw, contentType, this.webhookSecret)) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Romb webhook: the signature is missing or invalid.")
     }
-    const parsed = rombWebhookSchema.safeParse(payload.data)
-    if (!parsed.success) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `Romb webhook: malformed notification: ${parsed.error.issues
-          .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
-          .join("; ")}`
-      )
-    }
-    const event = parsed.data
+    const event = this.parseNotification(rombWebhookSchema, payload.data)
     return this.webhookResult({
       action: ROMB_STATUS_ACTION[event.status],
       sessionId: event.order_id,

@@ -20,12 +20,7 @@ import { asMedusaError, GatewayError } from "../../lib/errors"
 import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { phpFormDecode, phpJsonDecode } from "../../lib/php"
-import {
-  GatewayWebhookResult,
-  headerValue,
-  rawBodyText,
-  RedirectPaymentProvider,
-} from "../../lib/redirect-provider"
+import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
 import { parseStorefrontInput, readConfirmation, SESSION_KEYS } from "../../lib/session-data"
 import { CheckResult, RubitPayClient } from "./client"
 import {
@@ -89,10 +84,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
 
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
     const storefront = parseStorefrontInput(GATEWAY, rubitPaySessionInputSchema, input.data)
-    const sessionId = this.sessionIdOf(input.data) ?? input.context?.idempotency_key
-    if (!sessionId) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay: the payment session id is missing.")
-    }
+    const sessionId = this.newSessionId(input)
     const currency = input.currency_code.toUpperCase()
     if (!(RUBITPAY_CURRENCIES as readonly string[]).includes(currency)) {
       throw new MedusaError(
@@ -321,10 +313,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   }
 
   async getWebhookActionAndData(payload: ProviderWebhookPayload["payload"]): Promise<GatewayWebhookResult> {
-    const raw = rawBodyText(payload.rawData)
-    if (!raw) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay webhook: the raw request body is missing.")
-    }
+    const raw = this.rawBodyOf(payload)
     const form = headerValue(payload.headers, "content-type")?.includes("application/x-www-form-urlencoded")
     let decoded
     try {
@@ -339,16 +328,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     if (!verifyRubitPaySignature(fields, this.options_.secretKey)) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "RubitPay webhook: the signature is missing or invalid.")
     }
-    const parsed = rubitPayWebhookSchema.safeParse(payload.data)
-    if (!parsed.success) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `RubitPay webhook: malformed notification: ${parsed.error.issues
-          .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
-          .join("; ")}`
-      )
-    }
-    const event = parsed.data
+    const event = this.parseNotification(rubitPayWebhookSchema, payload.data)
     if (event.shop_id !== this.options_.shopId) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, `RubitPay webhook: shop ${event.shop_id} is not this provider's shop.`)
     }
