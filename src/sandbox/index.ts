@@ -1,6 +1,7 @@
 import express from "express"
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
+import { jsonErrorHandler } from "./control"
 import { RequestLog } from "./request-log"
 import { createRombSandbox, RombSandboxMerchant } from "./romb"
 import { createRubitPaySandbox } from "./rubitpay"
@@ -15,8 +16,8 @@ export type Sandbox = { url: string; close(): Promise<void> }
 
 /**
  * Local emulators of the gateways, one router per gateway under its prefix
- * (`/romb`, `/rubitpay`), and a control API under `/__control` for tests and the demo.
- * All state is in memory.
+ * (`/romb`, `/rubitpay`), and a control API under `/__control` for tests and the demo
+ * (its routes: see cli.ts). All state is in memory; port 0 picks a free port.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? "127.0.0.1"
@@ -33,7 +34,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   app.use("/rubitpay/pay", rubitpay.pages)
   app.use("/rubitpay", rubitpay.api)
   app.use("/__control/rubitpay", rubitpay.control)
-  app.get("/__control/requests", (_req, res) => res.json(log.list()))
+  app.get("/__control/requests", (req, res) =>
+    res.json(log.list(typeof req.query.path === "string" ? req.query.path : undefined))
+  )
   app.post("/__control/reset", (_req, res) => {
     romb.reset()
     rubitpay.reset()
@@ -41,6 +44,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.json({ reset: true })
   })
   app.get("/", (_req, res) => res.json({ gateways: { romb: `${url}/romb`, rubitpay: `${url}/rubitpay` }, control: `${url}/__control` }))
+  app.use(jsonErrorHandler)
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port ?? 0, host, () => resolve(s))

@@ -5,12 +5,14 @@ export type LoggedRequest = {
   method: string
   path: string
   headers: Record<string, unknown>
+  /** As the gateway router read it: the raw text for the gateways (they parse it themselves), form fields for page posts. */
   body: unknown
 }
 
-const SECRET_HEADERS = /^(x-uid|x-public-key|x-private-key|authorization|apikey)$/i
+/** Credentials never reach the log: Romb's three X-* headers and any generic auth header show as "***". */
+const SECRET_HEADERS = /^(x-uid|x-public-key|x-private-key|authorization|apikey|cookie)$/i
 
-/** What the gateways received, for tests to assert on; credentials masked. */
+/** What the gateways received (control API calls excluded), for tests to assert on. */
 export class RequestLog {
   private entries: LoggedRequest[] = []
 
@@ -21,16 +23,19 @@ export class RequestLog {
       )
       const entry: LoggedRequest = { at: new Date().toISOString(), method: req.method, path: req.path, headers, body: undefined }
       this.entries.push(entry)
-      // the gateway router parses the body; read it once the answer is sent
-      res.on("finish", () => {
+      // the gateway router parses the body; read it once the answer is sent (or the client gave up)
+      const readBody = () => {
         entry.body = req.body
-      })
+      }
+      res.once("finish", readBody)
+      res.once("close", readBody)
     }
     next()
   }
 
-  list() {
-    return this.entries
+  /** Everything, or only the requests whose path starts with `pathPrefix` (e.g. "/romb"). */
+  list(pathPrefix?: string) {
+    return pathPrefix ? this.entries.filter((e) => e.path.startsWith(pathPrefix)) : this.entries
   }
 
   clear() {
