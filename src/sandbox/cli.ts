@@ -12,6 +12,8 @@ async function main() {
   Romb      baseUrl ${u}/romb  (uid sandbox-romb-uid, publicKey sandbox-romb-public, privateKey sandbox-romb-private;
             webhooks signed with the privateKey unless a webhookSecret is set)
   RubitPay  baseUrl ${u}/rubitpay  (shops sandbox-rubitpay-shop / sandbox-rubitpay-secret and sandbox-rubitpay-hold-shop / sandbox-rubitpay-hold-secret)
+  Exchangers  siteUrl ${u}/exchanger/obmin, apiUrl ${u}/exchanger/obmin/api (same for pocketbank);
+            routes 65a1f0c2e4b0a1b2c3d4e5f6 (CARDRUB -> USDTTRC20) and 65a1f0c2e4b0a1b2c3d4e5f7 (CARDUAH -> USDTTRC20)
 
 Control API (JSON in and out; bad input -> 400 {message})
   POST ${u}/__control/romb/merchant          { callbackUrl?: url|null, webhookSecret?: string|null, uid?, publicKey?, privateKey? } -> { uid, callbackUrl }
@@ -27,6 +29,10 @@ Control API (JSON in and out; bad input -> 400 {message})
   GET  ${u}/__control/rubitpay/invoices[/:shopOrderId]
   POST ${u}/__control/rubitpay/invoices/:shopOrderId/status  { status, notify?, wrongSign? }
   POST ${u}/__control/rubitpay/invoices/:shopOrderId/refund  { amount }   (a dashboard refund)
+  POST ${u}/__control/exchanger/:site/next-create-error  { message }
+  POST ${u}/__control/exchanger/:site/ipn-mode   { mode: normal|lost|duplicate|delayed|badHash, delayMs? }   (next IPN)
+  GET  ${u}/__control/exchanger/:site/orders[/:uid]
+  POST ${u}/__control/exchanger/:site/orders/:uid/status  { status, notify? }
   GET  ${u}/__control/requests[?path=/romb]  -> [{ at, method, path, headers (X-Uid/X-Public-Key/X-Private-Key as "***"), body }]
   POST ${u}/__control/reset                  all gateways back to their initial state, request log emptied`)
   const stop = () => sandbox.close().then(() => process.exit(0))

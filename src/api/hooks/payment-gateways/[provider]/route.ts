@@ -12,6 +12,8 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
     data: (req.body ?? {}) as Record<string, unknown>,
     rawData: (req as MedusaRequest & { rawBody?: Buffer }).rawBody ?? "",
     headers: req.headers,
-  })
+    // the exchanger's IPN URL names the session in its query string
+    query: req.query,
+  } as Parameters<typeof receiveGatewayWebhook>[2])
   res.status(200).json({ received: true, ...result })
 }

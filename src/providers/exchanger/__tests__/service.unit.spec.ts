@@ -1,0 +1,133 @@
+import axios from "axios"
+import { Sandbox, startSandbox } from "../../../sandbox"
+import { ipnChecksum, orderIpnSecret } from "../signature"
+import { ExchangerProviderService } from "../service"
+
+const WALLET = "TXYZabcdefghijkmnopqrstuvwxyz12345"
+
+describe("exchanger IPN checksum", () => {
+  it("matches the doc's example", () => {
+    expect(
+      ipnChecksum(
+        { orderId: "5d8e6002b80b7b4cd75a6424", newStatus: "inProgress", inAmount: "2", outAmount: "317.42", xml_from: "ETH", xml_to: "WMZ", timestamp: "1571328406072" },
+        "SECRET123"
+      )
+    ).toBe("af3acf947e6f0e0f2c267e300b8582e504dba12d1f2d058652b7414163c09f48")
+  })
+
+  it("derives a different per-order secret per session and master secret", () => {
+    expect(orderIpnSecret("master", "payses_1")).not.toBe(orderIpnSecret("master", "payses_2"))
+    expect(orderIpnSecret("master", "payses_1")).not.toBe(orderIpnSecret("other", "payses_1"))
+    expect(orderIpnSecret("master", "payses_1")).not.toContain("master")
+  })
+})
+
+describe("ExchangerProviderService", () => {
+  let sandbox: Sandbox
+  const options = (site: "obmin" | "pocketbank", overrides: Record<string, unknown> = {}) => ({
+    preset: site,
+    siteUrl: `${sandbox.url}/exchanger/${site}`,
+    apiUrl: `${sandbox.url}/exchanger/${site}/api`,
+    ipnSecret: `${site}-master-secret`,
+    backendUrl: "http://localhost:9000",
+    routes: {
+      rub: { routeId: "65a1f0c2e4b0a1b2c3d4e5f6", toValues: [{ key: "wallet", value: WALLET }], customerFromKeys: ["card"], xmlFrom: "CARDRUB" },
+    },
+    timeoutMs: 1000,
+    ...overrides,
+  })
+  const provider = (site: "obmin" | "pocketbank" = "obmin", overrides = {}) =>
+    new ExchangerProviderService({}, options(site, overrides))
+  const initiate = (id: string, data: Record<string, unknown> = {}, p = provider(), currency = "rub") =>
+    p.initiatePayment({ amount: 1790.5, currency_code: currency, data: { session_id: id, ...data } })
+  const walk = (url: string, status: string) =>
+    axios.post(`${url}/${status}`, null, { headers: { Accept: "application/json" } })
+  const order = async (site: string, uid: string) =>
+    (await axios.get(`${sandbox.url}/__control/exchanger/${site}/orders/${uid}`)).data
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 })
+  })
+  afterAll(() => sandbox.close())
+  beforeEach(() => axios.post(`${sandbox.url}/__control/reset`))
+
+  it("validates options: a preset or both URLs, routes keyed by currency", () => {
+    expect(() => ExchangerProviderService.validateOptions({ ipnSecret: "x", routes: {}, backendUrl: "http://a" })).toThrow(
+      /`preset`: set "obmin" or "pocketbank", or both siteUrl and apiUrl/
+    )
+    expect(() =>
+      ExchangerProviderService.validateOptions({ preset: "obmin", ipnSecret: "x", backendUrl: "http://a", routes: { RUB: { routeId: "r", toValues: [] } } })
+    ).toThrow(/`routes.RUB`: route keys are lowercase ISO currency codes/)
+    const p = new ExchangerProviderService({}, { preset: "pocketbank", ipnSecret: "x", backendUrl: "http://a", routes: {} })
+    expect((p as any).options_).toEqual(
+      expect.objectContaining({ siteUrl: "https://pocketbank.net", lang: "en", ipnUrl: "http://a/hooks/payment-gateways/exchanger_pocketbank" })
+    )
+  })
+
+  it("creates the order form-encoded with bracket arrays, an IPN URL naming the session and a derived secret", async () => {
+    const { data } = await initiate("payses_1", { from_values: { card: "4111111111111111" } })
+    expect(data!.redirect_url).toMatch(new RegExp(`^${sandbox.url}/exchanger/obmin/uk/payment/\\d+/[\\w-]+$`))
+    const stored = await order("obmin", data!.gateway_reference as string)
+    expect(stored.request).toEqual(
+      expect.objectContaining({
+        routeId: "65a1f0c2e4b0a1b2c3d4e5f6",
+        amount: "1790.50",
+        hideOutData: "true",
+        ipnUrl: "http://localhost:9000/hooks/payment-gateways/exchanger_obmin?session_id=payses_1",
+        ipnSecret: orderIpnSecret("obmin-master-secret", "payses_1"),
+        toValues: [{ key: "wallet", value: WALLET }],
+        fromValues: [{ key: "card", value: "4111111111111111" }],
+      })
+    )
+    expect(JSON.stringify(data)).not.toContain("obmin-master-secret")
+    expect(JSON.stringify(data)).not.toContain(orderIpnSecret("obmin-master-secret", "payses_1"))
+  })
+
+  it("refuses a currency without a route, and customer values the route does not allow", async () => {
+    await expect(initiate("payses_2", {}, provider(), "eur")).rejects.toThrow(/has no exchange route for EUR: add routes.eur/)
+    await expect(initiate("payses_2", { from_values: { wallet: "T..." } })).rejects.toThrow(/may only set card.*refused: wallet/)
+  })
+
+  it("turns the engine's error object into a readable message", async () => {
+    const p = provider("obmin", { routes: { rub: { routeId: "65a1f0c2e4b0a1b2c3d4e5f6", toValues: [{ key: "wallet", value: "bad" }] } } })
+    await expect(initiate("payses_3", {}, p)).rejects.toThrow(
+      "The exchanger could not create the order: Param wallet isn't valid: bad (field: USDT TRC20 wallet)."
+    )
+    await expect(
+      provider().initiatePayment({ amount: 10, currency_code: "rub", data: { session_id: "payses_4" } })
+    ).rejects.toThrow(/Param amount isn't valid: 10.00 \(min 500, max 500000\) \(field: Amount\)/)
+  })
+
+  it("follows order/get: pending, then authorized while the exchanger holds the money, then captured when done", async () => {
+    const p = provider()
+    const { data } = await initiate("payses_5", {}, p)
+    await expect(p.authorizePayment({ data })).rejects.toThrow(/has not confirmed the payment yet/)
+    await walk(data!.redirect_url as string, "inProgress")
+    expect((await p.authorizePayment({ data })).status).toBe("authorized")
+    await expect(p.capturePayment({ data })).rejects.toThrow(/has not completed order .* yet \(status "inProgress"\)/)
+    await walk(data!.redirect_url as string, "done")
+    await expect(p.capturePayment({ data })).resolves.toEqual({ data: expect.objectContaining({ gateway_status: "done" }) })
+    await expect(p.refundPayment({ data, amount: 1 })).rejects.toThrow(/no refund API/)
+  })
+
+  it("verifies IPNs: checksum with the per-order secret, freshness, and the other registration's IPN", async () => {
+    const p = provider()
+    const { data } = await initiate("payses_6", {}, p)
+    const fields = { orderUID: data!.gateway_reference as string, orderId: "abc", newStatus: "inProgress", inAmount: "1790.50", outAmount: "18.80", xml_from: "CARDRUB", xml_to: "USDTTRC20", timestamp: String(Date.now()) }
+    const ipn = (f: typeof fields, secret: string) => {
+      const body = { ...f, hash: ipnChecksum(f, secret) }
+      return { data: body, rawData: new URLSearchParams(body).toString(), headers: {}, query: { session_id: "payses_6" } }
+    }
+    const good = await p.getWebhookActionAndData(ipn(fields, orderIpnSecret("obmin-master-secret", "payses_6")))
+    expect(good).toEqual(expect.objectContaining({ action: "authorized", data: expect.objectContaining({ session_id: "payses_6", event_key: "abc:inProgress" }) }))
+    await expect(p.getWebhookActionAndData(ipn(fields, "wrong"))).rejects.toMatchObject({ type: "unauthorized" })
+    const stale = { ...fields, timestamp: String(Date.now() - 3600_000) }
+    await expect(
+      p.getWebhookActionAndData(ipn(stale, orderIpnSecret("obmin-master-secret", "payses_6")))
+    ).rejects.toThrow(/outside the 900 s window/)
+    // the same IPN at the other exchanger's registration: its master secret derives another order secret
+    await expect(
+      provider("pocketbank").getWebhookActionAndData(ipn(fields, orderIpnSecret("obmin-master-secret", "payses_6")))
+    ).rejects.toMatchObject({ type: "unauthorized" })
+  })
+})

@@ -1,0 +1,138 @@
+import { z } from "zod"
+import { secretOption, timeoutOption, urlOption } from "../../lib/options"
+import { EXCHANGER_PRESETS } from "./presets"
+
+const keyValues = z.array(z.object({ key: z.string().min(1), value: z.string() })).default([])
+
+export const exchangerRouteSchema = z.object({
+  routeId: z.string().min(1),
+  toValues: z.array(z.object({ key: z.string().min(1), value: z.string() })).min(1, "the merchant's payout requisites are required"),
+  fromValues: keyValues,
+  routeValues: keyValues,
+  /** Keys the storefront may fill in `fromValues` (the customer's side). */
+  customerFromKeys: z.array(z.string()).default([]),
+  /** The exchanger's XML code of the currency the customer pays (e.g. `CARDRUB`); checked on every IPN. */
+  xmlFrom: z.string().optional(),
+})
+
+export const exchangerOptionsSchema = z
+  .object({
+    preset: z.enum(Object.keys(EXCHANGER_PRESETS) as [keyof typeof EXCHANGER_PRESETS]).optional(),
+    siteUrl: urlOption.optional(),
+    apiUrl: urlOption.optional(),
+    ipnSecret: secretOption("the master secret the per-order IPN secrets are derived from"),
+    partner: z.string().optional(),
+    lang: z.string().min(2).max(5).optional(),
+    /** One exchange route per cart currency, keyed by the lowercase ISO code (`rub`). */
+    routes: z.record(z.string(), exchangerRouteSchema),
+    agreement: z.boolean().default(true),
+    hideOutData: z.boolean().default(true),
+    clientCallbackUrl: z.string().optional(),
+    allowedReturnHosts: z.array(z.string()).default([]),
+    /** Where the exchanger sends IPNs: `{backendUrl}/hooks/payment-gateways/exchanger_{id}`. */
+    backendUrl: urlOption.optional(),
+    /** The `id` of this registration in medusa-config (defaults to the preset). */
+    id: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+    ipnMaxAgeSeconds: z.number().int().min(10).default(900),
+    /** How old a pending order must be before reconciliation asks `order/get`. */
+    reconcileAfterSeconds: z.number().int().min(0).default(120),
+    /** After this, an unpaid order is treated as expired. */
+    orderLifetimeMinutes: z.number().int().min(1).default(60 * 24),
+    timeoutMs: timeoutOption,
+  })
+  .superRefine((options, ctx) => {
+    for (const key of Object.keys(options.routes)) {
+      if (!/^[a-z]{3}$/.test(key)) {
+        ctx.addIssue({ code: "custom", path: ["routes", key], message: "route keys are lowercase ISO currency codes such as rub" })
+      }
+    }
+    if (!options.preset && !(options.siteUrl && options.apiUrl)) {
+      ctx.addIssue({ code: "custom", path: ["preset"], message: 'set "obmin" or "pocketbank", or both siteUrl and apiUrl' })
+    }
+    const backendUrl = options.backendUrl ?? process.env.MEDUSA_BACKEND_URL
+    if (!backendUrl) {
+      ctx.addIssue({ code: "custom", path: ["backendUrl"], message: "required (or MEDUSA_BACKEND_URL) to build the IPN URL" })
+    }
+    if (!options.id && !options.preset) {
+      ctx.addIssue({ code: "custom", path: ["id"], message: "required without a preset: the registration's id, for the IPN URL" })
+    }
+  })
+  .transform((options) => {
+    const preset = options.preset ? EXCHANGER_PRESETS[options.preset] : undefined
+    const id = options.id ?? options.preset!
+    const backendUrl = (options.backendUrl ?? process.env.MEDUSA_BACKEND_URL!).replace(/\/+$/, "")
+    return {
+      ...options,
+      siteUrl: options.siteUrl ?? preset!.siteUrl,
+      apiUrl: options.apiUrl ?? preset!.apiUrl,
+      lang: options.lang ?? preset?.lang ?? "en",
+      id,
+      ipnUrl: `${backendUrl}/hooks/payment-gateways/exchanger_${id}`,
+    }
+  })
+
+export type ExchangerOptions = z.output<typeof exchangerOptionsSchema>
+export type ExchangerRoute = z.output<typeof exchangerRouteSchema>
+
+export const exchangerSessionInputSchema = z.object({
+  /** The customer's side of the exchange (card number, phone, ...), only keys the route allows. */
+  from_values: z.record(z.string(), z.string()).optional(),
+  return_url: z.url({ protocol: /^https?$/ }).optional(),
+  cart_id: z.string().trim().min(1).max(64).optional(),
+})
+
+const engineError = z
+  .object({
+    message: z.string().optional(),
+    object: z
+      .object({ fieldId: z.string().optional(), nameField: z.string().optional(), err: z.string().optional(), type: z.string().optional() })
+      .nullish(),
+    errorCode: z.union([z.string(), z.number()]).optional(),
+  })
+  .loose()
+
+export const exchangerCreateAnswerSchema = z.union([
+  z.object({
+    success: z.literal(true),
+    data: z
+      .object({
+        _id: z.string().optional(),
+        uid: z.union([z.number(), z.string()]).transform(String),
+        secret: z.string().min(1),
+        inAmount: z.union([z.number(), z.string()]).transform(String).optional(),
+        outAmount: z.union([z.number(), z.string()]).transform(String).optional(),
+      })
+      .loose(),
+  }),
+  z.object({ success: z.literal(false), error: engineError }),
+])
+
+export const exchangerOrderSchema = z
+  .object({
+    _id: z.string().optional(),
+    uid: z.union([z.number(), z.string()]).transform(String),
+    status: z.string(),
+    inAmount: z.union([z.number(), z.string()]).transform(String).optional(),
+    outAmount: z.union([z.number(), z.string()]).transform(String).optional(),
+    xml_from: z.string().optional(),
+    xml_to: z.string().optional(),
+  })
+  .loose()
+
+export const exchangerGetAnswerSchema = z.union([
+  z.object({ success: z.literal(true), data: z.object({ order: exchangerOrderSchema }).loose() }),
+  z.object({ success: z.literal(false), error: engineError }),
+])
+
+export const exchangerIpnSchema = z
+  .object({
+    orderUID: z.union([z.string(), z.number()]).transform(String),
+    orderId: z.string().min(1),
+    newStatus: z.string().min(1),
+    inAmount: z.union([z.string(), z.number()]).transform(String),
+    outAmount: z.union([z.string(), z.number()]).transform(String),
+    xml_from: z.string(),
+    xml_to: z.string(),
+    timestamp: z.union([z.string(), z.number()]).transform(String),
+  })
+  .loose()

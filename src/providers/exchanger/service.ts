@@ -1,0 +1,246 @@
+import { MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
+import type {
+  AuthorizePaymentInput,
+  AuthorizePaymentOutput,
+  CancelPaymentInput,
+  CancelPaymentOutput,
+  CapturePaymentInput,
+  CapturePaymentOutput,
+  DeletePaymentInput,
+  DeletePaymentOutput,
+  GetPaymentStatusInput,
+  GetPaymentStatusOutput,
+  InitiatePaymentInput,
+  InitiatePaymentOutput,
+  ProviderWebhookPayload,
+  RefundPaymentInput,
+  RefundPaymentOutput,
+} from "@medusajs/framework/types"
+import { asMedusaError } from "../../lib/errors"
+import { amountsMatch, toGatewayAmount } from "../../lib/money"
+import { parseProviderOptions } from "../../lib/options"
+import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
+import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
+import { ExchangerClient } from "./client"
+import { ExchangerOptions, exchangerIpnSchema, exchangerOptionsSchema, exchangerSessionInputSchema } from "./schemas"
+import { orderIpnSecret, verifyIpnChecksum } from "./signature"
+import { exchangerStatus } from "./status"
+
+const GATEWAY = "Exchanger"
+/** The order's secret: needed for `order/get`; the customer sees it in the payment page URL anyway. */
+const ORDER_SECRET_KEY = "order_secret"
+
+function parseExchangerOptions(options: unknown): ExchangerOptions {
+  return parseProviderOptions(GATEWAY, exchangerOptionsSchema, options)
+}
+
+/** The IPN payload as the plugin's route hands it over, with the query string of the IPN URL. */
+type IpnPayload = ProviderWebhookPayload["payload"] & { query?: Record<string, unknown> }
+
+/**
+ * BoxExchanger currency exchangers (obmin.me, pocketbank.net, any site of the
+ * engine): the customer pays the exchanger, the exchanger pays the merchant's
+ * requisites. The IPN is sent once and may be lost, so it is only a hint:
+ * `order/get` is the truth, asked at authorization and capture.
+ */
+export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerOptions> {
+  static identifier = "exchanger"
+
+  protected readonly gatewayName = GATEWAY
+  protected readonly gatewayKey = "exchanger"
+  private readonly client: ExchangerClient
+
+  static validateOptions(options: Record<string, unknown>): void {
+    parseExchangerOptions(options)
+  }
+
+  constructor(cradle: Record<string, unknown>, options: Record<string, unknown>) {
+    super(cradle, parseExchangerOptions(options))
+    this.client = new ExchangerClient(this.options_)
+  }
+
+  protected confirmationKey(): string {
+    return this.options_.ipnSecret
+  }
+
+  async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
+    const storefront = parseStorefrontInput(GATEWAY, exchangerSessionInputSchema, input.data)
+    const sessionId = this.newSessionId(input)
+    const currency = input.currency_code.toLowerCase()
+    const route = this.options_.routes[currency]
+    if (!route) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `Exchanger ${this.options_.id} has no exchange route for ${currency.toUpperCase()}: add routes.${currency} to the provider options, or pay with another method.`
+      )
+    }
+    const customerValues = Object.entries(storefront.from_values ?? {})
+    const refused = customerValues.filter(([key]) => !route.customerFromKeys.includes(key)).map(([key]) => key)
+    if (refused.length) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `Exchanger: from_values may only set ${route.customerFromKeys.join(", ") || "nothing"} for this route; refused: ${refused.join(", ")}.`
+      )
+    }
+    if (storefront.return_url && !this.options_.allowedReturnHosts.includes(new URL(storefront.return_url).host)) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `Exchanger: return_url host ${new URL(storefront.return_url).host} is not allowed; add it to allowedReturnHosts.`
+      )
+    }
+    const amount = toGatewayAmount(input.amount, currency)
+    const order = await this.client
+      .createOrder({
+        routeId: route.routeId,
+        partner: this.options_.partner,
+        amount,
+        fromValues: [
+          ...route.fromValues,
+          ...customerValues.map(([key, value]) => ({ key, value })),
+        ],
+        toValues: route.toValues,
+        routeValues: route.routeValues,
+        lang: this.options_.lang,
+        agreement: this.options_.agreement,
+        hideOutData: this.options_.hideOutData,
+        clientCallbackUrl:
+          storefront.return_url ??
+          this.options_.clientCallbackUrl
+            ?.replaceAll("{session_id}", encodeURIComponent(sessionId))
+            .replaceAll("{cart_id}", encodeURIComponent(storefront.cart_id ?? "")),
+        ipnUrl: `${this.options_.ipnUrl}?session_id=${encodeURIComponent(sessionId)}`,
+        ipnSecret: orderIpnSecret(this.options_.ipnSecret, sessionId),
+      })
+      .catch((error) => {
+        throw asMedusaError(error)
+      })
+    return {
+      id: order.uid,
+      status: PaymentSessionStatus.PENDING,
+      data: {
+        [SESSION_KEYS.sessionId]: sessionId,
+        [SESSION_KEYS.redirectUrl]: `${this.options_.siteUrl}/${this.options_.lang}/payment/${order.uid}/${order.secret}`,
+        [SESSION_KEYS.gateway]: this.gatewayKey,
+        [SESSION_KEYS.gatewayReference]: order.uid,
+        [SESSION_KEYS.gatewayStatus]: "new",
+        [SESSION_KEYS.gatewayAmount]: amount,
+        [SESSION_KEYS.currencyCode]: currency,
+        [SESSION_KEYS.confirmation]: undefined,
+        [ORDER_SECRET_KEY]: order.secret,
+      },
+    }
+  }
+
+  /** `order/get` with the stored uid + secret; the amount must be the session's. */
+  private async orderStatus(data: Record<string, unknown>) {
+    const uid = data[SESSION_KEYS.gatewayReference] as string | undefined
+    const secret = data[ORDER_SECRET_KEY] as string | undefined
+    if (!uid || !secret) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "Exchanger: the payment has no exchanger order.")
+    }
+    const order = await this.client.getOrder(uid, secret).catch((error) => {
+      throw asMedusaError(error)
+    })
+    const expected = data[SESSION_KEYS.gatewayAmount] as string
+    const currency = data[SESSION_KEYS.currencyCode] as string
+    if (order.inAmount && !amountsMatch(expected, order.inAmount, currency)) {
+      throw new MedusaError(
+        MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR,
+        `The exchanger reports ${order.inAmount} for order ${uid}, not ${expected} ${currency.toUpperCase()}; the payment needs the operator's attention.`
+      )
+    }
+    return { status: order.status, ...exchangerStatus(order.status) }
+  }
+
+  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
+    const data = input.data ?? {}
+    const order = await this.orderStatus(data)
+    const updated = { ...data, [SESSION_KEYS.gatewayStatus]: order.status }
+    if (order.action === "captured") return { status: PaymentSessionStatus.CAPTURED, data: updated }
+    if (order.action === "authorized") return { status: PaymentSessionStatus.AUTHORIZED, data: updated }
+    this.notAuthorized(order.action === "pending" ? undefined : ({ action: order.action, gateway_status: order.status } as any))
+  }
+
+  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
+    const data = input.data ?? {}
+    const order = await this.orderStatus(data)
+    return {
+      status: this.statusOf({ action: order.action } as any),
+      data: { ...data, [SESSION_KEYS.gatewayStatus]: order.status },
+    }
+  }
+
+  /** The exchange completes at the exchanger (`done`); capturing earlier is refused with the reason. */
+  async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
+    const data = input.data ?? {}
+    const order = await this.orderStatus(data)
+    if (order.action !== "captured") {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `The exchanger has not completed order ${data[SESSION_KEYS.gatewayReference]} yet (status "${order.status}"); the payment is captured when it reports "done".`
+      )
+    }
+    return { data: { ...data, [SESSION_KEYS.gatewayStatus]: order.status } }
+  }
+
+  /**
+   * A client cannot cancel an exchanger order through the public API: an
+   * unpaid order lapses by itself, a paid one is settled by the exchanger.
+   */
+  async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
+    const data = input.data ?? {}
+    if (!data[SESSION_KEYS.gatewayReference]) return { data }
+    const order = await this.orderStatus(data)
+    if (order.action === "pending" || order.action === "canceled" || order.action === "failed") {
+      return { data: { ...data, [SESSION_KEYS.gatewayStatus]: order.status } }
+    }
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      `Exchanger order ${data[SESSION_KEYS.gatewayReference]} is already paid (status "${order.status}") and cannot be canceled from Medusa; ask the exchanger to return the money.`
+    )
+  }
+
+  async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
+    return this.cancelPayment(input)
+  }
+
+  async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      "The exchanger has no refund API: arrange the return with the exchanger. Nothing was refunded by Medusa."
+    )
+  }
+
+  async getWebhookActionAndData(payload: IpnPayload): Promise<GatewayWebhookResult> {
+    this.rawBodyOf(payload)
+    const sessionId = payload.query?.session_id
+    if (typeof sessionId !== "string" || !sessionId) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "Exchanger IPN: the IPN URL carries no session_id.")
+    }
+    const ipn = this.parseNotification(exchangerIpnSchema, payload.data)
+    const data = payload.data as Record<string, unknown>
+    const received = data.hash ?? data.sign ?? data.checksum ?? headerValue(payload.headers, "x-hash") ?? headerValue(payload.headers, "hash")
+    if (!verifyIpnChecksum(ipn, orderIpnSecret(this.options_.ipnSecret, sessionId), received)) {
+      throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Exchanger IPN: the checksum is missing or invalid.")
+    }
+    const sentAt = Number(ipn.timestamp) > 1e12 ? Number(ipn.timestamp) : Number(ipn.timestamp) * 1000
+    if (!Number.isFinite(sentAt) || Math.abs(Date.now() - sentAt) > this.options_.ipnMaxAgeSeconds * 1000) {
+      throw new MedusaError(
+        MedusaError.Types.UNAUTHORIZED,
+        `Exchanger IPN: timestamp ${ipn.timestamp} is outside the ${this.options_.ipnMaxAgeSeconds} s window (replayed or delayed).`
+      )
+    }
+    const route = this.options_.routes[Object.keys(this.options_.routes).find((c) => this.options_.routes[c].xmlFrom === ipn.xml_from) ?? ""]
+    if (Object.values(this.options_.routes).some((r) => r.xmlFrom) && !route) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `Exchanger IPN: xml_from ${ipn.xml_from} is not a currency of this provider's routes.`)
+    }
+    return this.webhookResult({
+      action: exchangerStatus(ipn.newStatus).action,
+      sessionId,
+      amount: ipn.inAmount,
+      eventKey: `${ipn.orderId}:${ipn.newStatus}`,
+      gatewayStatus: ipn.newStatus,
+      gatewayReference: ipn.orderUID,
+    })
+  }
+}

@@ -1,0 +1,26 @@
+import type { GatewayConfirmation } from "../../lib/session-data"
+
+/**
+ * BoxExchanger order statuses. The exchanger holds the customer's money from
+ * `inProgress` until it pays the merchant out (`done`); `errorPayout` and
+ * `hold` keep the money held but need the operator.
+ */
+export const EXCHANGER_STATUS: Record<
+  string,
+  { action: GatewayConfirmation["action"]; attention?: string; final?: boolean }
+> = {
+  new: { action: "pending" },
+  waitPayment: { action: "pending" },
+  errorPayment: { action: "failed", final: true },
+  inProgress: { action: "authorized" },
+  inProgressPayout: { action: "authorized" },
+  errorPayout: { action: "authorized", attention: "the exchanger failed to pay the merchant out" },
+  hold: { action: "authorized", attention: "the exchanger froze the order" },
+  done: { action: "captured", final: true },
+  returned: { action: "canceled", final: true, attention: "the exchanger returned the money to the customer" },
+  deleted: { action: "canceled", final: true },
+}
+
+export function exchangerStatus(status: string) {
+  return EXCHANGER_STATUS[status] ?? { action: "pending" as const, attention: `unknown exchanger status "${status}"` }
+}
