@@ -72,6 +72,27 @@ module.exports = defineConfig({
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
             },
           },
+          ...(["obmin", "pocketbank"] as const).map((site) => ({
+            resolve: "./src/providers/exchanger",
+            id: site,
+            options: {
+              preset: site,
+              siteUrl: `${sandboxUrl}/exchanger/${site}`,
+              apiUrl: `${sandboxUrl}/exchanger/${site}/api`,
+              ipnSecret: `sandbox-${site}-master-secret`,
+              backendUrl,
+              routes: {
+                rub: {
+                  routeId: "65a1f0c2e4b0a1b2c3d4e5f6",
+                  toValues: [{ key: "wallet", value: "TXYZabcdefghijkmnopqrstuvwxyz12345" }],
+                  customerFromKeys: ["card"],
+                  xmlFrom: "CARDRUB",
+                },
+              },
+              clientCallbackUrl: "http://localhost:8000/checkout/{cart_id}",
+              timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
+            },
+          })),
         ],
       },
     },

@@ -1,6 +1,6 @@
 import path from "node:path"
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { startPostgres } = require("../scripts/postgres")
+const { startPostgres, freePort } = require("../scripts/postgres")
 import { startSandbox } from "../src/sandbox"
 
 /**
@@ -19,6 +19,10 @@ export default async function globalSetup() {
   process.env.DB_USERNAME = postgres.user
   process.env.DB_PASSWORD = postgres.password
   process.env.DB_TEMP_NAME = "medusa-redirect-payments-test"
+  // a fixed port for every suite's app, so that IPN URLs sent to the exchanger point at it
+  const port = await freePort()
+  process.env.PORT = String(port)
+  process.env.MEDUSA_BACKEND_URL = `http://localhost:${port}`
   const sandbox = await startSandbox({ port: 0 })
   process.env.SANDBOX_URL = sandbox.url
   console.log(`\n[integration] PostgreSQL: ${postgres.embedded ? "embedded" : "local"} at ${postgres.host}:${postgres.port}; sandbox at ${sandbox.url}`)

@@ -75,4 +75,4 @@ async function startPostgres({ dataDir, forceEmbedded = false, persistent = fals
   }
 }
 
-module.exports = { startPostgres }
+module.exports = { startPostgres, freePort }

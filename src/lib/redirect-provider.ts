@@ -40,6 +40,49 @@ export type GatewayWebhookResult = WebhookActionResult & {
   }
 }
 
+export type GatewayEventInput = {
+  action: GatewayConfirmation["action"]
+  sessionId: string
+  amount: string
+  currencyCode?: string
+  eventKey: string
+  gatewayStatus: string
+  gatewayReference?: string
+}
+
+/**
+ * What a gateway verifiably said about a session, with the confirmation
+ * sealed by the provider's key: from a verified webhook, or from the
+ * gateway's status call when reconciliation asks it.
+ */
+export function buildGatewayEvent(confirmationKey: string, input: GatewayEventInput): GatewayWebhookResult {
+  const confirmation = sealConfirmation(
+    input.sessionId,
+    {
+      action: input.action,
+      gateway_status: input.gatewayStatus,
+      amount: input.amount,
+      currency_code: input.currencyCode ?? "",
+      event_key: input.eventKey,
+      confirmed_at: new Date().toISOString(),
+    },
+    confirmationKey
+  )
+  return {
+    // "refunded" is the plugin's own action: Medusa has none for a refund made at the gateway
+    action: input.action === "canceled" ? PaymentActions.CANCELED : (input.action as PaymentActions),
+    data: {
+      session_id: input.sessionId,
+      amount: fromGatewayAmount(input.amount),
+      currency_code: input.currencyCode,
+      event_key: input.eventKey,
+      gateway_status: input.gatewayStatus,
+      gateway_reference: input.gatewayReference,
+      confirmation,
+    },
+  }
+}
+
 /** Raw webhook body as text, whether Medusa kept a Buffer, a serialized Buffer or a string. */
 export function rawBodyText(rawData: unknown): string | undefined {
   if (typeof rawData === "string") {
@@ -126,40 +169,8 @@ export abstract class RedirectPaymentProvider<
   }
 
   /** Builds the webhook result, sealing the confirmation for the session. */
-  protected webhookResult(input: {
-    action: GatewayConfirmation["action"]
-    sessionId: string
-    amount: string
-    currencyCode?: string
-    eventKey: string
-    gatewayStatus: string
-    gatewayReference?: string
-  }): GatewayWebhookResult {
-    const confirmation = sealConfirmation(
-      input.sessionId,
-      {
-        action: input.action,
-        gateway_status: input.gatewayStatus,
-        amount: input.amount,
-        currency_code: input.currencyCode ?? "",
-        event_key: input.eventKey,
-        confirmed_at: new Date().toISOString(),
-      },
-      this.confirmationKey()
-    )
-    return {
-      // "refunded" is the plugin's own action: Medusa has none for a refund made at the gateway
-      action: input.action === "canceled" ? PaymentActions.CANCELED : (input.action as PaymentActions),
-      data: {
-        session_id: input.sessionId,
-        amount: fromGatewayAmount(input.amount),
-        currency_code: input.currencyCode,
-        event_key: input.eventKey,
-        gateway_status: input.gatewayStatus,
-        gateway_reference: input.gatewayReference,
-        confirmation,
-      },
-    }
+  protected webhookResult(input: GatewayEventInput): GatewayWebhookResult {
+    return buildGatewayEvent(this.confirmationKey(), input)
   }
 
   /** The session status a confirmation stands for. */

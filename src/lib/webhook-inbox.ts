@@ -42,9 +42,25 @@ export async function receiveGatewayWebhook(
     provider: providerId,
     payload,
   })) as GatewayWebhookResult
+  return recordVerifiedGatewayEvent(container, providerId, result, payload.data as Record<string, unknown>)
+}
+
+/**
+ * Stores what a gateway verifiably said (a signed webhook, or the answer of
+ * its status call during reconciliation) for a session of this provider, once,
+ * and hands it to the processing subscriber. Both paths share the inbox and
+ * its event keys, so a late webhook and a reconciliation never act twice.
+ */
+export async function recordVerifiedGatewayEvent(
+  container: MedusaContainer,
+  providerId: string,
+  result: GatewayWebhookResult,
+  payload: Record<string, unknown>
+): Promise<ReceivedWebhook> {
   if (result.action === "not_supported" || !result.data) {
     return { ignored: true }
   }
+  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   const event = result.data
 
   const [session] = await paymentModule.listPaymentSessions(
@@ -74,7 +90,7 @@ export async function receiveGatewayWebhook(
     state: flagged ? "flagged" : "received",
     flag_reason: flagged ?? null,
     confirmation: event.confirmation,
-    payload: payload.data as Record<string, unknown>,
+    payload,
   })
   if (duplicate) {
     return { event_id: stored.id, duplicate: true }

@@ -24,13 +24,13 @@ import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
 import { ExchangerClient } from "./client"
 import { ExchangerOptions, exchangerIpnSchema, exchangerOptionsSchema, exchangerSessionInputSchema } from "./schemas"
 import { orderIpnSecret, verifyIpnChecksum } from "./signature"
-import { exchangerStatus } from "./status"
+import { exchangerEventInput, exchangerStatus } from "./status"
 
 const GATEWAY = "Exchanger"
 /** The order's secret: needed for `order/get`; the customer sees it in the payment page URL anyway. */
-const ORDER_SECRET_KEY = "order_secret"
+export const ORDER_SECRET_KEY = "order_secret"
 
-function parseExchangerOptions(options: unknown): ExchangerOptions {
+export function parseExchangerOptions(options: unknown): ExchangerOptions {
   return parseProviderOptions(GATEWAY, exchangerOptionsSchema, options)
 }
 
@@ -234,13 +234,8 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     if (Object.values(this.options_.routes).some((r) => r.xmlFrom) && !route) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `Exchanger IPN: xml_from ${ipn.xml_from} is not a currency of this provider's routes.`)
     }
-    return this.webhookResult({
-      action: exchangerStatus(ipn.newStatus).action,
-      sessionId,
-      amount: ipn.inAmount,
-      eventKey: `${ipn.orderId}:${ipn.newStatus}`,
-      gatewayStatus: ipn.newStatus,
-      gatewayReference: ipn.orderUID,
-    })
+    return this.webhookResult(
+      exchangerEventInput(sessionId, { orderId: ipn.orderId, uid: ipn.orderUID, status: ipn.newStatus, inAmount: ipn.inAmount })
+    )
   }
 }

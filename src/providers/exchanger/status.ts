@@ -1,3 +1,4 @@
+import type { GatewayEventInput } from "../../lib/redirect-provider"
 import type { GatewayConfirmation } from "../../lib/session-data"
 
 /**
@@ -23,4 +24,20 @@ export const EXCHANGER_STATUS: Record<
 
 export function exchangerStatus(status: string) {
   return EXCHANGER_STATUS[status] ?? { action: "pending" as const, attention: `unknown exchanger status "${status}"` }
+}
+
+/** The event an exchanger order's status stands for, from an IPN or from `order/get`. */
+export function exchangerEventInput(
+  sessionId: string,
+  order: { orderId: string; uid: string; status: string; inAmount: string }
+): GatewayEventInput {
+  return {
+    action: exchangerStatus(order.status).action,
+    sessionId,
+    amount: order.inAmount,
+    // the same key for an IPN and for reconciliation: whichever comes first is processed once
+    eventKey: `${order.orderId}:${order.status}`,
+    gatewayStatus: order.status,
+    gatewayReference: order.uid,
+  }
 }

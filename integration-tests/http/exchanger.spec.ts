@@ -1,0 +1,134 @@
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import axios from "axios"
+import path from "node:path"
+import { reconcileExchangerPayments } from "../../src/jobs/reconcile-exchanger-payments"
+import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
+import { ipnChecksum, orderIpnSecret } from "../../src/providers/exchanger/signature"
+import { seedStore, SeededStore } from "../helpers/seed-store"
+import { completeCart, createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
+
+jest.setTimeout(180_000)
+
+const OBMIN = "pp_exchanger_obmin"
+const POCKETBANK = "pp_exchanger_pocketbank"
+const control = (site: string) => `${process.env.SANDBOX_URL}/__control/exchanger/${site}`
+
+medusaIntegrationTestRunner({
+  cwd: path.join(__dirname, "../.."),
+  inApp: true,
+  testSuite: ({ api, getContainer }) => {
+    let seeded: SeededStore
+    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
+
+    beforeAll(async () => {
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [OBMIN, POCKETBANK] })
+    })
+    beforeEach(() => axios.post(`${process.env.SANDBOX_URL}/__control/reset`))
+
+    async function start(providerId = OBMIN) {
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const session = await createPaymentSession(api, cart.id, providerId, { from_values: { card: "4111111111111111" }, cart_id: cart.id })
+      return { cart, session }
+    }
+    const walk = async (redirectUrl: string, status: string) =>
+      (await axios.post(`${redirectUrl}/${status}`, null, { headers: { Accept: "application/json" } })).data
+    const status = async (cartId: string) => (await api.get(`/store/carts/${cartId}/payment-status`, store())).data
+    const paidOrder = (cartId: string) =>
+      waitFor(async () => {
+        const s = await status(cartId)
+        return s.status === "paid" ? (s.order_id as string) : undefined
+      })
+    async function payment(orderId: string) {
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({
+        entity: "order",
+        fields: ["payment_collections.payments.captured_at", "payment_collections.payments.id"],
+        filters: { id: orderId },
+      })
+      return (data[0] as any).payment_collections[0].payments[0]
+    }
+    const events = (sessionId: string) =>
+      getContainer().resolve(GATEWAY_INBOX_MODULE).listGatewayEvents({ session_id: sessionId })
+
+    it("checkout: inProgress IPN -> order with the payment authorized; done IPN -> captured", async () => {
+      const { cart, session } = await start()
+      expect(session.data).toEqual(
+        expect.objectContaining({ gateway: "exchanger", gateway_status: "new", redirect_url: expect.stringMatching(/\/exchanger\/obmin\/uk\/payment\/\d+\//) })
+      )
+      const paid = await walk(session.data.redirect_url, "inProgress")
+      expect(paid.ipn).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+      const orderId = await paidOrder(cart.id)
+      expect((await payment(orderId)).captured_at).toBeFalsy()
+      await walk(session.data.redirect_url, "done")
+      await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
+    })
+
+    it("a lost IPN: the reconciliation job asks order/get and creates the order", async () => {
+      const { cart, session } = await start()
+      await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
+      expect((await walk(session.data.redirect_url, "inProgress")).ipn.delivered).toBe(false)
+      expect((await status(cart.id)).status).toBe("pending")
+      const recorded = await reconcileExchangerPayments(getContainer(), Date.now() + 5 * 60_000)
+      expect(recorded).toHaveLength(1)
+      await paidOrder(cart.id)
+      // a second run finds nothing new
+      expect(await reconcileExchangerPayments(getContainer(), Date.now() + 5 * 60_000)).toHaveLength(0)
+    })
+
+    it("deleted: no order", async () => {
+      const { cart, session } = await start()
+      await walk(session.data.redirect_url, "deleted")
+      await waitFor(async () => ((await status(cart.id)).status === "canceled" ? true : undefined))
+      expect((await completeCart(api, cart.id)).status).toBe(400)
+    })
+
+    it("rejects a bad hash, a stale timestamp and an IPN sent to the other registration; nothing changes", async () => {
+      const { cart, session } = await start()
+      const uid = session.data.gateway_reference
+      const order = (await axios.get(`${control("obmin")}/orders/${uid}`)).data
+      const fields = { orderUID: String(uid), orderId: order._id, newStatus: "done", inAmount: order.inAmount, outAmount: order.outAmount, xml_from: "CARDRUB", xml_to: "USDTTRC20", timestamp: String(Date.now()) }
+      const post = (registration: string, body: Record<string, string>) =>
+        axios.post(
+          `${api.defaults.baseURL}/hooks/payment-gateways/${registration}?session_id=${session.id}`,
+          new URLSearchParams(body).toString(),
+          { headers: { "Content-Type": "application/x-www-form-urlencoded" }, validateStatus: () => true }
+        )
+      const secret = orderIpnSecret("sandbox-obmin-master-secret", session.id)
+      expect((await post("exchanger_obmin", { ...fields, hash: ipnChecksum(fields, "guess") })).status).toBe(401)
+      const stale = { ...fields, timestamp: String(Date.now() - 3 * 3600_000) }
+      const staleResponse = await post("exchanger_obmin", { ...stale, hash: ipnChecksum(stale, secret) })
+      expect(staleResponse.status).toBe(401)
+      expect(staleResponse.data.message).toMatch(/outside the 900 s window/)
+      expect((await post("exchanger_pocketbank", { ...fields, hash: ipnChecksum(fields, secret) })).status).toBe(401)
+      expect(await events(session.id)).toHaveLength(0)
+      expect((await status(cart.id)).status).toBe("pending")
+      // the genuine IPN is accepted
+      expect((await post("exchanger_obmin", { ...fields, hash: ipnChecksum(fields, secret) })).status).toBe(200)
+    })
+
+    it("a duplicated IPN is processed once", async () => {
+      const { cart, session } = await start()
+      await axios.post(`${control("obmin")}/ipn-mode`, { mode: "duplicate" })
+      await walk(session.data.redirect_url, "inProgress")
+      await paidOrder(cart.id)
+      expect(await events(session.id)).toHaveLength(1)
+    })
+
+    it("the engine's error on create becomes a clear storefront error", async () => {
+      await axios.post(`${control("obmin")}/next-create-error`, { message: "Route is disabled" })
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const error = await createPaymentSession(api, cart.id, OBMIN, {}).catch((e: any) => e.response)
+      expect(error.status).toBe(400)
+      expect(error.data.message).toBe("The exchanger could not create the order: Route is disabled.")
+    })
+
+    it("both presets work side by side", async () => {
+      const { cart, session } = await start(POCKETBANK)
+      expect(session.data.redirect_url).toMatch(/\/exchanger\/pocketbank\/en\/payment\//)
+      await walk(session.data.redirect_url, "done")
+      const orderId = await paidOrder(cart.id)
+      expect((await payment(orderId)).captured_at).toBeTruthy()
+    })
+  },
+})
