@@ -17,6 +17,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
     fields: [
       "id",
       "order.id",
+      "payment_collection.payments.id",
       "payment_collection.payment_sessions.id",
       "payment_collection.payment_sessions.status",
       "payment_collection.payment_sessions.created_at",
@@ -27,7 +28,8 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
   if (!cart) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `Cart ${req.params.id} was not found.`)
   }
-  if (cart.order?.id) {
+  // the order is created a moment before its payment is attached: paid means both
+  if (cart.order?.id && cart.payment_collection?.payments?.length) {
     return res.json({ status: "paid" satisfies CartPaymentStatus, order_id: cart.order.id })
   }
   const sessions = [...(cart.payment_collection?.payment_sessions ?? [])].sort(
