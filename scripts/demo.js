@@ -61,6 +61,22 @@ const CHECKOUTS = [
       await admin.post(`/admin/payments/${payment.id}/capture`, {})
     },
   },
+  ...["obmin", "pocketbank"].map((site) => ({
+    providerId: `pp_exchanger_${site}`,
+    label: `Exchanger ${site}`,
+    webhookPath: `/hooks/payment-gateways/exchanger_${site}`,
+    sessionData: { from_values: { card: "4111111111111111" } },
+    // the IPN URL travels with each order: nothing to configure at the exchanger
+    configureSandbox: async () => undefined,
+    /** The customer pays (inProgress: the exchanger holds the money), then the exchanger pays out (done). */
+    pay: async (session) => {
+      const walk = (status) =>
+        axios.post(`${session.data.redirect_url}/${status}`, null, { headers: { Accept: "application/json" } })
+      await walk("inProgress")
+      const done = await walk("done")
+      return { data: { webhook: done.data.ipn } }
+    },
+  })),
 ]
 
 async function adminApi() {
