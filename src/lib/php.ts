@@ -3,8 +3,14 @@
  * signature that a gateway's PHP reference code computes over a decoded
  * request: `json_decode($raw, true)`, `$_POST` form decoding, `ksort`,
  * string conversion (`precision=14`) and `json_encode` (`serialize_precision=-1`).
+ * Checked against the real PHP: src/providers/romb/__tests__/fixtures.
  */
 
+/**
+ * A PHP array key. Int keys are numbers; the rare ones beyond 2^53 are kept as
+ * their decimal string, which cannot be confused with a string key because PHP
+ * itself turns every such string into an int key.
+ */
 export type PhpKey = string | number
 export type PhpArray = Map<PhpKey, PhpValue>
 export type PhpValue = string | boolean | null | PhpInt | PhpFloat | PhpArray
@@ -19,24 +25,37 @@ export class PhpFloat {
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
+const inInt64 = (n: bigint) => n >= INT64_MIN && n <= INT64_MAX
 
-/** PHP turns decimal-integer string keys ("12", "-3", not "012") into int keys. */
-function normalizeKey(key: string): PhpKey {
-  if (/^(0|-?[1-9][0-9]*)$/.test(key) && key !== "-0") {
-    const big = BigInt(key)
-    if (big >= INT64_MIN && big <= INT64_MAX && Number.isSafeInteger(Number(big))) {
-      return Number(big)
-    }
-  }
-  return key
+function keyFromInt(n: bigint): PhpKey {
+  return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString()
+}
+
+/** The int a key stands for, or undefined for a string key. */
+function intKeyValue(key: PhpKey): bigint | undefined {
+  if (typeof key === "number") return BigInt(key)
+  return isDecimalIntKey(key) ? BigInt(key) : undefined
+}
+
+/** PHP's rule for string keys that become int keys: "12", "-3"; not "012", "-0", "+1", " 1" or beyond int64. */
+function isDecimalIntKey(text: string): boolean {
+  return /^(0|-?[1-9][0-9]*)$/.test(text) && inInt64(BigInt(text))
+}
+
+/** `$array[$text]`: the key PHP actually stores. */
+export function phpKey(text: string): PhpKey {
+  return isDecimalIntKey(text) ? keyFromInt(BigInt(text)) : text
 }
 
 // ---------------------------------------------------------------- decoding
 
-/** `json_decode($raw, true)`; throws SyntaxError on invalid JSON. */
-const JSON_STRING = /"((?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)"/y
-const JSON_NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y
+const JSON_STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y
+const JSON_NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+/** json_decode's default depth 512 admits 511 nested arrays/objects (checked with PHP 8.2). */
+const JSON_MAX_NESTING = 511
 
+/** `json_decode($raw, true)`; throws SyntaxError where PHP would return null. */
 export function phpJsonDecode(raw: string): PhpValue {
   let pos = 0
   const fail = (what: string): never => {
@@ -47,49 +66,42 @@ export function phpJsonDecode(raw: string): PhpValue {
   }
   const parseString = (): string => {
     JSON_STRING.lastIndex = pos
-    const match = JSON_STRING.exec(raw)
-    if (!match) fail("Invalid string")
-    pos += match![0].length
-    return JSON.parse(match![0])
+    const match = JSON_STRING.exec(raw) ?? fail("Invalid string")
+    const text: string = JSON.parse(match[0])
+    // PHP refuses "\ud800" alone (JSON_ERROR_UTF16); JSON.parse would accept it
+    if (UNPAIRED_SURROGATE.test(text)) fail("Unpaired UTF-16 surrogate")
+    pos += match[0].length
+    return text
   }
-  const parseValue = (): PhpValue => {
+  const parseValue = (depth: number): PhpValue => {
     skipWhitespace()
     const c = raw[pos]
-    if (c === "{") {
+    if (c === "{" || c === "[") {
+      if (depth === JSON_MAX_NESTING) fail("Maximum nesting depth exceeded")
       pos++
+      const close = c === "{" ? "}" : "]"
       const result: PhpArray = new Map()
       skipWhitespace()
-      if (raw[pos] === "}") {
-        pos++
-        return result
-      }
-      for (;;) {
-        skipWhitespace()
-        if (raw[pos] !== '"') fail("Expected a key")
-        const key = normalizeKey(parseString())
-        skipWhitespace()
-        if (raw[pos++] !== ":") fail("Expected ':'")
-        result.set(key, parseValue())
-        skipWhitespace()
-        const next = raw[pos++]
-        if (next === "}") return result
-        if (next !== ",") fail("Expected ',' or '}'")
-      }
-    }
-    if (c === "[") {
-      pos++
-      const result: PhpArray = new Map()
-      skipWhitespace()
-      if (raw[pos] === "]") {
+      if (raw[pos] === close) {
         pos++
         return result
       }
       for (let index = 0; ; index++) {
-        result.set(index, parseValue())
+        if (c === "{") {
+          skipWhitespace()
+          if (raw[pos] !== '"') fail("Expected a key")
+          const key = phpKey(parseString())
+          skipWhitespace()
+          if (raw[pos++] !== ":") fail("Expected ':'")
+          // a duplicate key keeps its first position and takes the last value
+          result.set(key, parseValue(depth + 1))
+        } else {
+          result.set(index, parseValue(depth + 1))
+        }
         skipWhitespace()
         const next = raw[pos++]
-        if (next === "]") return result
-        if (next !== ",") fail("Expected ',' or ']'")
+        if (next === close) return result
+        if (next !== ",") fail(`Expected ',' or '${close}'`)
       }
     }
     if (c === '"') return parseString()
@@ -100,89 +112,109 @@ export function phpJsonDecode(raw: string): PhpValue {
       }
     }
     JSON_NUMBER.lastIndex = pos
-    const number = JSON_NUMBER.exec(raw)
-    if (!number) fail("Unexpected token")
-    pos += number![0].length
-    if (number![2] === undefined && number![3] === undefined) {
-      const big = BigInt(number![0])
-      // json_decode turns integers beyond int64 into floats
-      return big >= INT64_MIN && big <= INT64_MAX ? new PhpInt(big) : new PhpFloat(Number(number![0]))
+    const number = JSON_NUMBER.exec(raw) ?? fail("Unexpected token")
+    pos += number[0].length
+    const [lexeme, fraction, exponent] = number
+    if (fraction === undefined && exponent === undefined && inInt64(BigInt(lexeme))) {
+      return new PhpInt(BigInt(lexeme))
     }
-    return new PhpFloat(Number(number![0]))
+    // a fraction or exponent makes a float, and so does an integer beyond int64
+    return new PhpFloat(Number(lexeme))
   }
-  const value = parseValue()
+  const value = parseValue(0)
   skipWhitespace()
   if (pos !== raw.length) fail("Unexpected data after JSON")
   return value
 }
 
-function decodeFormComponent(text: string): string {
+/** php.ini defaults that shape `$_POST` */
+const MAX_INPUT_VARS = 1000
+const MAX_INPUT_NESTING_LEVEL = 64
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+
+/**
+ * `php_url_decode`: "+" is a space, "%XX" a byte, a malformed "%" stays as is.
+ * PHP strings are bytes; only UTF-8 ones can be represented (and signed) here.
+ */
+function urlDecode(text: string, cutAtNul: boolean): string {
+  let bytes = Buffer.from(text, "utf8")
+    .toString("latin1")
+    .replace(/\+/g, " ")
+    .replace(/%([0-9a-fA-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+  // a variable name is a C string to PHP: "%00" ends it
+  if (cutAtNul) bytes = bytes.split("\0")[0]
   try {
-    return decodeURIComponent(text.replace(/\+/g, " "))
+    return UTF8.decode(Buffer.from(bytes, "latin1"))
   } catch {
-    return text.replace(/\+/g, " ")
+    throw new SyntaxError(`Form field ${JSON.stringify(text)} is not UTF-8 once percent-decoded`)
   }
 }
 
-/** `$_POST` for an application/x-www-form-urlencoded body, bracket nesting included. */
+/**
+ * `$_POST` for an application/x-www-form-urlencoded body (PHP's
+ * `add_post_vars`): every leaf is a string, `a[x][]` nests. Throws SyntaxError
+ * for bytes that are not UTF-8.
+ */
 export function phpFormDecode(raw: string): PhpArray {
   const result: PhpArray = new Map()
-  for (const pair of raw.split("&")) {
-    if (!pair) continue
+  const pairs = raw.split("&")
+  if (pairs[pairs.length - 1] === "") pairs.pop()
+  // PHP stops after the pair that exceeds max_input_vars; empty pairs count
+  for (const pair of pairs.slice(0, MAX_INPUT_VARS + 1)) {
     const eq = pair.indexOf("=")
-    const name = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq))
-    const value = decodeFormComponent(eq === -1 ? "" : pair.slice(eq + 1))
-    const path = phpVariablePath(name)
-    if (path) assignPath(result, path, value)
+    const name = urlDecode(eq === -1 ? pair : pair.slice(0, eq), true)
+    registerVariable(result, name, urlDecode(eq === -1 ? "" : pair.slice(eq + 1), false))
   }
   return result
 }
 
-/** `a.b[x][]` -> ["a_b", "x", null]; PHP mangles ' ' and '.' in the base name. */
-function phpVariablePath(name: string): Array<string | null> | undefined {
-  const trimmed = name.replace(/^ +/, "")
-  const open = trimmed.indexOf("[")
-  const baseEnd = open === -1 ? trimmed.length : open
-  const base = trimmed.slice(0, baseEnd).replace(/[ .]/g, "_")
-  if (!base) return undefined
-  const path: Array<string | null> = [base]
-  let rest = trimmed.slice(baseEnd)
-  while (rest.startsWith("[")) {
-    const close = rest.indexOf("]")
-    if (close === -1) {
-      // an unterminated '[' ends the parsing; PHP keeps only the base part
-      break
-    }
-    const index = rest.slice(1, close)
-    path.push(index === "" ? null : index)
-    rest = rest.slice(close + 1)
-  }
-  return path
-}
-
-function assignPath(target: PhpArray, path: Array<string | null>, value: string) {
-  let current = target
-  path.forEach((segment, i) => {
-    const key = segment === null ? nextIndex(current) : normalizeKey(segment)
-    if (i === path.length - 1) {
-      current.set(key, value)
+/** `php_register_variable_ex`: `$_POST[name] = value`, name parsed as PHP does. */
+function registerVariable(target: PhpArray, rawName: string, value: string) {
+  const name = rawName.replace(/^ +/, "")
+  let open = name.indexOf("[")
+  // ' ' and '.' are not allowed in a PHP variable name
+  let base = (open === -1 ? name : name.slice(0, open)).replace(/[ .]/g, "_")
+  if (!base) return
+  const indexes: Array<string | null> = []
+  while (open !== -1 && name[open] === "[") {
+    if (indexes.length === MAX_INPUT_NESTING_LEVEL) {
+      // too deep: PHP drops the whole variable, earlier values included
+      target.delete(phpKey(base))
       return
     }
-    let child = current.get(key)
-    if (!(child instanceof Map)) {
-      child = new Map()
-      current.set(key, child)
+    const close = name.indexOf("]", open + 1)
+    if (close === -1) {
+      // an unterminated first '[' is part of the name ("a[b" is "a_b"); a later one is ignored
+      if (indexes.length === 0) base += `_${name.slice(open + 1).replace(/[ .[]/g, "_")}`
+      break
     }
-    current = child
-  })
+    indexes.push(close === open + 1 ? null : name.slice(open + 1, close))
+    // anything after a ']' other than '[' is ignored
+    open = close + 1
+  }
+  let array = target
+  let key: PhpKey | undefined = phpKey(base)
+  for (const index of indexes) {
+    const existing = array.get(key)
+    const child: PhpArray = existing instanceof Map ? existing : new Map()
+    array.set(key, child)
+    array = child
+    key = index === null ? nextIndex(array) : phpKey(index)
+    if (key === undefined) return
+  }
+  array.set(key, value)
 }
 
-function nextIndex(array: PhpArray): number {
-  let max = -1
+/** The key `$array[] = ...` takes: one past the largest int key (PHP 8.2: -4 after -5), 0 without one. */
+function nextIndex(array: PhpArray): PhpKey | undefined {
+  let max: bigint | undefined
   for (const key of array.keys()) {
-    if (typeof key === "number" && key > max) max = key
+    const n = intKeyValue(key)
+    if (n !== undefined && (max === undefined || n > max)) max = n
   }
-  return max + 1
+  if (max === undefined) return 0
+  // after PHP_INT_MAX there is no next key: PHP drops the value
+  return max < INT64_MAX ? keyFromInt(max + 1n) : undefined
 }
 
 // ----------------------------------------------------------- serialization
@@ -275,13 +307,14 @@ function jsonEscapeString(text: string): string {
     else if (ch === "\n") out += "\\n"
     else if (ch === "\r") out += "\\r"
     else if (ch === "\t") out += "\\t"
-    else if (code < 0x20 || code === 0x2028 || code === 0x2029)
-      out += `\\u${code.toString(16).padStart(4, "0")}`
+    // U+2028/U+2029 too: JSON_UNESCAPED_LINE_TERMINATORS is not set
+    else if (code < 0x20 || code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16).padStart(4, "0")}`
     else out += ch
   }
   return out + '"'
 }
 
+/** zend_array_is_list: keys 0, 1, 2... in that order (an empty array is a list). */
 function isList(array: PhpArray): boolean {
   let expected = 0
   for (const key of array.keys()) {
@@ -290,43 +323,92 @@ function isList(array: PhpArray): boolean {
   return true
 }
 
-/** `json_encode($value, JSON_UNESCAPED_UNICODE)` */
-export function phpJsonEncode(value: PhpValue): string {
+/**
+ * `json_encode($value, JSON_UNESCAPED_UNICODE)`, or false where PHP fails
+ * (an INF float, e.g. from a JSON `1e400`), which `.` then turns into "".
+ */
+export function phpJsonEncode(value: PhpValue): string | false {
   if (value === null) return "null"
   if (value === true) return "true"
   if (value === false) return "false"
   if (value instanceof PhpInt) return value.value.toString()
-  if (value instanceof PhpFloat) return gcvt(value.value, 0, 17, "e")
+  if (value instanceof PhpFloat) return Number.isFinite(value.value) ? gcvt(value.value, 0, 17, "e") : false
   if (typeof value === "string") return jsonEscapeString(value)
-  if (isList(value)) {
-    return `[${[...value.values()].map(phpJsonEncode).join(",")}]`
+  const list = isList(value)
+  const parts: string[] = []
+  for (const [key, item] of value) {
+    const encoded = phpJsonEncode(item)
+    if (encoded === false) return false
+    parts.push(list ? encoded : `${jsonEscapeString(String(key))}:${encoded}`)
   }
-  return `{${[...value.entries()]
-    .map(([key, item]) => `${jsonEscapeString(String(key))}:${phpJsonEncode(item)}`)
-    .join(",")}}`
+  return list ? `[${parts.join(",")}]` : `{${parts.join(",")}}`
 }
 
 // ------------------------------------------------------------------- ksort
 
-const NUMERIC_STRING = /^[ \t\n\r\v\f]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\r\v\f]*$/
+/** How `is_numeric_string` reads a string: an int64, a float (with the side an integer overflowed to), or nothing. */
+type PhpNumber = { int: bigint } | { float: number; overflow: -1 | 0 | 1 }
 
-function compareStrings(a: string, b: string): number {
-  const ba = Buffer.from(a, "utf8")
-  const bb = Buffer.from(b, "utf8")
-  return Buffer.compare(ba, bb)
-}
+const NUMERIC_STRING = /^[ \t\n\r\v\f]*([+-]?(?:([0-9]+)|[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t\n\r\v\f]*$/
 
-/** PHP 8 `ksort` with SORT_REGULAR: numeric strings compare as numbers. */
-function compareKeys(a: PhpKey, b: PhpKey): number {
-  const aNumeric = typeof a === "number" || NUMERIC_STRING.test(a)
-  const bNumeric = typeof b === "number" || NUMERIC_STRING.test(b)
-  if (aNumeric && bNumeric) {
-    // equal numbers ("1" and "1.0") keep their order: PHP 8's sort is stable
-    return Math.sign(Number(a) - Number(b))
+function phpNumber(text: string): PhpNumber | undefined {
+  const match = NUMERIC_STRING.exec(text)
+  if (!match) return undefined
+  const [, number, integerDigits] = match
+  if (integerDigits !== undefined && !/[eE]/.test(number)) {
+    const n = BigInt(number)
+    if (inInt64(n)) return { int: n }
+    return { float: Number(number), overflow: n < 0n ? -1 : 1 }
   }
-  return compareStrings(String(a), String(b))
+  return { float: Number(number), overflow: 0 }
 }
 
+function sign(x: number | bigint): number {
+  return x > 0 ? 1 : x < 0 ? -1 : 0
+}
+
+/** zend_binary_strcmp: bytewise, as PHP strings are UTF-8 bytes here. */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
+}
+
+/** zendi_smart_strcmp: two numeric strings compare as numbers, anything else bytewise. */
+function compareStrings(a: string, b: string): number {
+  const na = phpNumber(a)
+  const nb = phpNumber(b)
+  if (!na || !nb) return compareBytes(a, b)
+  if ("int" in na && "int" in nb) return sign(na.int - nb.int)
+  if ("int" in na) return "overflow" in nb && nb.overflow ? -nb.overflow : sign(Number(na.int) - (nb as { float: number }).float)
+  if ("int" in nb) return na.overflow ? na.overflow : sign(na.float - Number(nb.int))
+  // integers overflowed to the same double, or two equal infinities, are told apart as strings
+  const sameOverflow = na.overflow !== 0 && na.overflow === nb.overflow && na.float === nb.float
+  if (sameOverflow || (na.float === nb.float && !Number.isFinite(na.float))) return compareBytes(a, b)
+  return sign(na.float - nb.float)
+}
+
+/** zend_compare(int, string): numerically when the string is numeric, else as strings. */
+function compareIntToString(int: bigint, text: string): number {
+  const n = phpNumber(text)
+  if (!n) return compareBytes(int.toString(), text)
+  if ("int" in n) return sign(int - n.int)
+  return sign(Number(int) - n.float)
+}
+
+/** PHP 8 ksort's SORT_REGULAR comparison (php_array_key_compare_unstable_i). */
+function compareKeys(a: PhpKey, b: PhpKey): number {
+  const intA = intKeyValue(a)
+  const intB = intKeyValue(b)
+  if (intA !== undefined && intB !== undefined) return sign(intA - intB)
+  if (intA !== undefined) return compareIntToString(intA, b as string)
+  if (intB !== undefined) return -compareIntToString(intB, a as string)
+  return compareStrings(a as string, b as string)
+}
+
+/**
+ * `ksort($array)`. Keys that compare equal ("1.0" and 1) keep their order, as
+ * PHP 8's sort is stable. With keys whose comparison is not transitive (10,
+ * "9.5", "10a") the result depends on the sort algorithm and may differ from PHP.
+ */
 export function phpKsort(array: PhpArray): PhpArray {
   return new Map([...array.entries()].sort(([a], [b]) => compareKeys(a, b)))
 }

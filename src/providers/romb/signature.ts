@@ -4,25 +4,29 @@ import { PhpArray, phpFormDecode, phpJsonDecode, phpJsonEncode, phpKsort, phpToS
 
 /**
  * Romb's webhook signature, exactly as the PHP `verifySignature` in Romb's doc
- * computes it: decode the body as PHP would, drop `sign`, `ksort`, join
- * `key=value` with `&` (arrays as `json_encode(..., JSON_UNESCAPED_UNICODE)`),
- * `rtrim` the `&`s, HMAC-SHA256 hex with the secret.
+ * computes it: decode the body as PHP would (`json_decode($raw, true)`, or
+ * `$_POST` for a form body), drop `sign`, `ksort`, join `key=value` with `&`
+ * (arrays as `json_encode(..., JSON_UNESCAPED_UNICODE)`), `rtrim` the `&`s,
+ * HMAC-SHA256 hex with the secret.
  */
 function decodeBody(rawBody: string, contentType: string | undefined): PhpArray {
+  const invalid = (message: string) => new MedusaError(MedusaError.Types.INVALID_DATA, `Romb webhook: ${message}`)
   if (contentType?.toLowerCase().includes("application/x-www-form-urlencoded")) {
-    return phpFormDecode(rawBody)
+    try {
+      return phpFormDecode(rawBody)
+    } catch (error) {
+      throw invalid(`the form-urlencoded body cannot be decoded (${(error as Error).message}).`)
+    }
   }
   let decoded
   try {
     decoded = phpJsonDecode(rawBody)
   } catch (error) {
-    throw new MedusaError(
-      MedusaError.Types.INVALID_DATA,
-      `Romb webhook: the body is not valid JSON (${(error as Error).message}).`
-    )
+    throw invalid(`the body is not valid JSON (${(error as Error).message}).`)
   }
-  if (!(decoded instanceof Map)) {
-    throw new MedusaError(MedusaError.Types.INVALID_DATA, "Romb webhook: the body is not a JSON object.")
+  // PHP decodes a JSON list to an array too, but Romb's fields come as an object
+  if (!(decoded instanceof Map) || !/^[ \t\n\r]*\{/.test(rawBody)) {
+    throw invalid("the body is not a JSON object.")
   }
   return decoded
 }
@@ -33,7 +37,8 @@ export function rombSignatureBase(rawBody: string, contentType?: string): string
   fields.delete("sign")
   let base = ""
   for (const [key, value] of phpKsort(fields)) {
-    base += `${key}=${value instanceof Map ? phpJsonEncode(value) : phpToString(value)}&`
+    // a failed json_encode is false, which PHP concatenates as ""
+    base += `${key}=${value instanceof Map ? phpJsonEncode(value) || "" : phpToString(value)}&`
   }
   return base.replace(/&+$/, "")
 }
@@ -44,11 +49,7 @@ export function rombSignature(rawBody: string, contentType: string | undefined, 
 }
 
 /** True when the body's `sign` field matches; false when it is missing or wrong. */
-export function verifyRombSignature(
-  rawBody: string,
-  contentType: string | undefined,
-  secret: string
-): boolean {
+export function verifyRombSignature(rawBody: string, contentType: string | undefined, secret: string): boolean {
   const received = decodeBody(rawBody, contentType).get("sign")
   return signaturesEqual(rombSignature(rawBody, contentType, secret), received)
 }
