@@ -12,7 +12,7 @@ const axios = require("axios")
 const { startPostgres } = require("./postgres")
 
 const root = path.join(__dirname, "..")
-const dataDir = path.join(root, ".demo-data")
+const dataDir = path.resolve(root, process.env.DEMO_DATA_DIR ?? ".demo-data")
 const PORT = Number(process.env.PORT ?? 9000)
 const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 9911)
 const backend = `http://localhost:${PORT}`
@@ -86,9 +86,20 @@ async function adminApi() {
 
 const children = []
 
+/**
+ * Every child runs in its own process group (`detached`), so that stopping it
+ * stops what it spawned too: `npx` -> `sh` -> `medusa` -> forked workers. A
+ * plain `child.kill()` only reaches `npx` and leaves the server running.
+ */
 function run(command, args, env, { background = false } = {}) {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: background ? ["ignore", "pipe", "pipe"] : "inherit" })
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: background ? ["ignore", "pipe", "pipe"] : "inherit",
+    detached: true,
+  })
   children.push(child)
+  child.on("exit", () => children.splice(children.indexOf(child), 1))
   if (background) {
     const log = fs.createWriteStream(path.join(dataDir, "medusa.log"))
     child.stdout.pipe(log)
@@ -98,6 +109,26 @@ function run(command, args, env, { background = false } = {}) {
   return new Promise((resolve, reject) =>
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`))))
   )
+}
+
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGTERM to every child's group, SIGKILL to whatever is left after 10 s. */
+async function stopChildren() {
+  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null)
+  if (!alive.length) return
+  const exited = Promise.all(alive.map((c) => new Promise((r) => c.once("exit", r))))
+  for (const child of alive) signalGroup(child, "SIGTERM")
+  const timer = new Promise((r) => setTimeout(r, 10_000, "timeout"))
+  if ((await Promise.race([exited, timer])) === "timeout") {
+    for (const child of alive) signalGroup(child, "SIGKILL")
+  }
 }
 
 async function waitForHealth(timeoutMs) {
@@ -110,10 +141,11 @@ async function waitForHealth(timeoutMs) {
       await new Promise((r) => setTimeout(r, 1000))
     }
   }
-  throw new Error(`Medusa did not become healthy within ${timeoutMs / 1000} s; see .demo-data/medusa.log`)
+  throw new Error(`Medusa did not become healthy within ${timeoutMs / 1000} s; see ${path.relative(root, dataDir)}/medusa.log`)
 }
 
-async function checkout(entry, store, sandboxUrl, admin) {
+/** A storefront checkout with one provider, from an empty cart to the order and its payment status. */
+async function runCheckout(entry, store, sandboxUrl, admin) {
   const api = axios.create({ baseURL: backend, headers: { "x-publishable-api-key": store.publishableKey } })
   const address = {
     first_name: "Ivan", last_name: "Petrov", address_1: "Nevsky prospekt 28", city: "Saint Petersburg",
@@ -153,12 +185,43 @@ async function checkout(entry, store, sandboxUrl, admin) {
   }
 }
 
+/** What has been started so far, for `shutdown`. */
+const started = { postgres: undefined, sandbox: undefined }
+let shuttingDown
+
+async function shutdown(code) {
+  shuttingDown ??= (async () => {
+    console.log("[demo] stopping …")
+    await stopChildren()
+    await started.sandbox?.close().catch(() => undefined)
+    await started.postgres?.stop().catch(() => undefined)
+  })()
+  await shuttingDown
+  process.exit(code)
+}
+
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`
+
+async function waitForAdmin(timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const response = await axios.get(`${backend}/app/`, { timeout: 60_000, validateStatus: () => true }).catch(() => undefined)
+    if (response?.status === 200 && /<html/i.test(String(response.data))) return true
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+  return false
+}
+
 async function main() {
+  // Ctrl-C at any point (even while booting) stops everything started so far
+  process.on("SIGINT", () => shutdown(130))
+  process.on("SIGTERM", () => shutdown(143))
   fs.mkdirSync(dataDir, { recursive: true })
   let databaseUrl = process.env.DATABASE_URL
-  let postgres
   if (!databaseUrl) {
-    postgres = await startPostgres({ dataDir: path.join(dataDir, "pg"), forceEmbedded: true, persistent: true })
+    const t = Date.now()
+    const postgres = await startPostgres({ dataDir: path.join(dataDir, "pg"), forceEmbedded: true, persistent: true })
+    started.postgres = postgres
     const { Client } = require("@medusajs/framework/pg")
     const admin = new Client({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: "postgres" })
     await admin.connect()
@@ -166,12 +229,13 @@ async function main() {
     if (!exists.rowCount) await admin.query("create database medusa_demo")
     await admin.end()
     databaseUrl = `postgres://${postgres.user}:${postgres.password}@${postgres.host}:${postgres.port}/medusa_demo`
-    console.log(`[demo] embedded PostgreSQL on port ${postgres.port} (data in .demo-data/pg)`)
+    console.log(`[demo] embedded PostgreSQL on port ${postgres.port} in ${seconds(t)} (data in ${path.relative(root, dataDir)}/pg)`)
   }
 
   require("ts-node").register({ transpileOnly: true, swc: true })
   const { startSandbox } = require("../src/sandbox")
   const sandbox = await startSandbox({ port: SANDBOX_PORT })
+  started.sandbox = sandbox
   console.log(`[demo] sandbox gateways at ${sandbox.url}`)
 
   const env = {
@@ -179,34 +243,59 @@ async function main() {
     SANDBOX_URL: sandbox.url,
     MEDUSA_BACKEND_URL: backend,
     PORT: String(PORT),
+    DEMO_DATA_DIR: dataDir,
     DEMO_PROVIDER_IDS: CHECKOUTS.map((c) => c.providerId).join(","),
     ADMIN_DISABLED: process.env.ADMIN_DISABLED ?? "false",
     MEDUSA_DISABLE_TELEMETRY: "true",
   }
+  let t = Date.now()
   console.log("[demo] migrating the database …")
   await run("npx", ["medusa", "db:migrate"], env)
-  console.log("[demo] seeding the store …")
+  console.log(`[demo] migrated in ${seconds(t)}; seeding the store …`)
+  t = Date.now()
   await run("npx", ["medusa", "exec", "./scripts/seed-demo.ts"], env)
   await run("npx", ["medusa", "user", "-e", "admin@example.com", "-p", "supersecret"], env).catch(() =>
     console.log("[demo] admin user already exists")
   )
+  console.log(`[demo] seeded in ${seconds(t)}`)
   const store = JSON.parse(fs.readFileSync(path.join(dataDir, "store.json"), "utf8"))
 
-  console.log("[demo] starting Medusa (log: .demo-data/medusa.log) …")
-  const started = Date.now()
-  run("npx", ["medusa", "develop"], env, { background: true })
+  /*
+   * `medusa start` with NODE_ENV=development is exactly the process `medusa develop`
+   * forks (the admin is served by Vite's dev middleware at /app), without
+   * develop's file watcher, which restarts the server whenever any file under
+   * the repository changes (only dot files, node_modules, dist, src/admin, … are
+   * ignored). DEMO_WATCH=1 runs `medusa develop` instead.
+   */
+  const command = process.env.DEMO_WATCH === "1" ? ["medusa", "develop"] : ["medusa", "start"]
+  console.log(`[demo] starting Medusa (npx ${command.join(" ")}; log: ${path.relative(root, dataDir)}/medusa.log) …`)
+  t = Date.now()
+  const server = run("npx", command, { ...env, NODE_ENV: "development" }, { background: true })
+  server.on("exit", (code, signal) => {
+    if (!shuttingDown) {
+      console.log(`[demo] Medusa exited (${signal ?? code}); see ${path.relative(root, dataDir)}/medusa.log`)
+      shutdown(1)
+    }
+  })
   await waitForHealth(300_000)
-  console.log(`[demo] Medusa is up after ${Math.round((Date.now() - started) / 1000)} s`)
+  console.log(`[demo] Medusa answers /health after ${seconds(t)}`)
+  if (env.ADMIN_DISABLED !== "true") {
+    const a = Date.now()
+    const ok = await waitForAdmin(300_000)
+    console.log(`[demo] admin dashboard ${ok ? "served" : "NOT served"} at /app after a further ${seconds(a)}`)
+  }
 
   let failures = 0
   const admin = await adminApi()
   for (const entry of CHECKOUTS) {
+    const c = Date.now()
     try {
-      const result = await checkout(entry, store, sandbox.url, admin)
+      const result = await runCheckout(entry, store, sandbox.url, admin)
       const { order } = result
       console.log(
         `[demo] ${entry.label}: paid ${order.total} ${order.currency_code.toUpperCase()} on the sandbox page ` +
-          `(webhook HTTP ${result.paid.webhook?.httpStatus}) -> order #${order.display_id} (${order.id}), payment_status ${order.payment_status}`
+          `(webhook HTTP ${result.paid.webhook?.httpStatus}) -> order #${order.display_id} (${order.id}), ` +
+          `payment_status ${order.payment_status} [${seconds(c)}]`
       )
       if (!order.payment_status.endsWith("captured")) failures++
     } catch (error) {
@@ -224,19 +313,10 @@ Demo store running — Ctrl-C to stop.
   Database         ${databaseUrl.replace(/:[^:@/]*@/, ":***@")}
 `)
 
-  const stop = async () => {
-    for (const child of children) child.kill("SIGTERM")
-    await sandbox.close()
-    await postgres?.stop()
-    process.exit(failures ? 1 : 0)
-  }
-  process.on("SIGINT", stop)
-  process.on("SIGTERM", stop)
-  if (process.env.DEMO_EXIT_AFTER_CHECKOUT === "1") await stop()
+  if (process.env.DEMO_EXIT_AFTER_CHECKOUT === "1") await shutdown(failures ? 1 : 0)
 }
 
 main().catch(async (error) => {
-  console.error(`[demo] ${error.message}`)
-  for (const child of children) child.kill("SIGTERM")
-  process.exit(1)
+  console.error(`[demo] ${error.response?.data?.message ?? error.message}`)
+  await shutdown(1)
 })
