@@ -16,7 +16,7 @@ const suiteStarted = Date.now()
 medusaIntegrationTestRunner({
   cwd: path.join(__dirname, "../.."),
   inApp: true,
-  testSuite: ({ api, getContainer }) => {
+  testSuite: ({ api, getContainer, dbConnection }) => {
     let seeded: SeededStore
     const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
 
@@ -26,6 +26,14 @@ medusaIntegrationTestRunner({
       console.log(`[health] app booted in ${((booted - suiteStarted) / 1000).toFixed(1)} s`)
       seeded = await seedStore(getContainer(), { paymentProviderIds: ["pp_system_default"] })
       console.log(`[health] store seeded in ${((Date.now() - booted) / 1000).toFixed(1)} s`)
+    })
+
+    it("runs on the PostgreSQL chosen by the global setup", async () => {
+      // DB_* reach this file from global-setup.ts: the server actually answering is on DB_PORT
+      const { rows } = await dbConnection.raw("select inet_server_port() as port, current_database() as db")
+      console.log(`[health] database ${rows[0].db} on port ${rows[0].port} (DB_PORT=${process.env.DB_PORT})`)
+      expect(String(rows[0].port)).toBe(process.env.DB_PORT)
+      expect(process.env.SANDBOX_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     })
 
     it("answers /health", async () => {
