@@ -93,6 +93,22 @@ module.exports = defineConfig({
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
             },
           })),
+          {
+            // a site with a hryvnia route only: a rouble cart must be refused
+            resolve: "./src/providers/exchanger",
+            id: "uah_only",
+            options: {
+              // without a preset the provider must be told its registration id, for its IPN URL
+              id: "uah_only",
+              siteUrl: `${sandboxUrl}/exchanger/pocketbank`,
+              apiUrl: `${sandboxUrl}/exchanger/pocketbank/api`,
+              ipnSecret: "sandbox-uah-master-secret",
+              backendUrl,
+              routes: {
+                uah: { routeId: "65a1f0c2e4b0a1b2c3d4e5f7", toValues: [{ key: "wallet", value: "TXYZabcdefghijkmnopqrstuvwxyz12345" }] },
+              },
+            },
+          },
         ],
       },
     },

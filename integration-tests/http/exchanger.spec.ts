@@ -12,6 +12,7 @@ jest.setTimeout(180_000)
 
 const OBMIN = "pp_exchanger_obmin"
 const POCKETBANK = "pp_exchanger_pocketbank"
+const UAH_ONLY = "pp_exchanger_uah_only"
 const control = (site: string) => `${process.env.SANDBOX_URL}/__control/exchanger/${site}`
 
 medusaIntegrationTestRunner({
@@ -22,7 +23,7 @@ medusaIntegrationTestRunner({
     const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
 
     beforeAll(async () => {
-      seeded = await seedStore(getContainer(), { paymentProviderIds: [OBMIN, POCKETBANK] })
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [OBMIN, POCKETBANK, UAH_ONLY] })
     })
     beforeEach(() => axios.post(`${process.env.SANDBOX_URL}/__control/reset`))
 
@@ -121,6 +122,28 @@ medusaIntegrationTestRunner({
       const error = await createPaymentSession(api, cart.id, OBMIN, {}).catch((e: any) => e.response)
       expect(error.status).toBe(400)
       expect(error.data.message).toBe("The exchanger could not create the order: Route is disabled.")
+    })
+
+    it("a cart currency without an exchange route is refused clearly at session creation", async () => {
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const error = await createPaymentSession(api, cart.id, UAH_ONLY, {}).catch((e: any) => e.response)
+      expect(error.status).toBe(400)
+      expect(error.data.message).toBe(
+        "Exchanger uah_only has no exchange route for RUB: add routes.rub to the provider options, or pay with another method."
+      )
+    })
+
+    it("a frozen order (hold) is authorized but flagged for the operator", async () => {
+      const { cart, session } = await start()
+      await walk(session.data.redirect_url, "hold")
+      await paidOrder(cart.id)
+      await waitFor(async () => {
+        const [event] = await events(session.id)
+        return event?.state === "processed" ? event : undefined
+      })
+      expect(await events(session.id)).toEqual([
+        expect.objectContaining({ gateway_status: "hold", flag_reason: "the exchanger froze the order" }),
+      ])
     })
 
     it("both presets work side by side", async () => {

@@ -37,6 +37,8 @@ export type GatewayWebhookResult = WebhookActionResult & {
     gateway_reference?: string
     /** Sealed copy for the session data: proof that the gateway said so. */
     confirmation: GatewayConfirmation
+    /** Processed as usual, but the operator should look (e.g. an exchanger's frozen order). */
+    attention?: string
   }
 }
 
@@ -48,6 +50,7 @@ export type GatewayEventInput = {
   eventKey: string
   gatewayStatus: string
   gatewayReference?: string
+  attention?: string
 }
 
 /**
@@ -79,6 +82,7 @@ export function buildGatewayEvent(confirmationKey: string, input: GatewayEventIn
       gateway_status: input.gatewayStatus,
       gateway_reference: input.gatewayReference,
       confirmation,
+      attention: input.attention,
     },
   }
 }

@@ -88,7 +88,7 @@ export async function recordVerifiedGatewayEvent(
     amount,
     currency_code: event.currency_code ?? null,
     state: flagged ? "flagged" : "received",
-    flag_reason: flagged ?? null,
+    flag_reason: flagged ?? event.attention ?? null,
     confirmation: event.confirmation,
     payload,
   })

@@ -39,5 +39,6 @@ export function exchangerEventInput(
     eventKey: `${order.orderId}:${order.status}`,
     gatewayStatus: order.status,
     gatewayReference: order.uid,
+    attention: exchangerStatus(order.status).attention,
   }
 }
