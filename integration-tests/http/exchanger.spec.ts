@@ -3,6 +3,7 @@ import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import axios from "axios"
 import path from "node:path"
 import { reconcileExchangerPayments } from "../../src/jobs/reconcile-exchanger-payments"
+import { runGatewayEvent } from "../../src/lib/run-gateway-event"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { ipnChecksum, orderIpnSecret } from "../../src/providers/exchanger/signature"
 import { seedStore, SeededStore } from "../helpers/seed-store"
@@ -144,6 +145,41 @@ medusaIntegrationTestRunner({
       expect(await events(session.id)).toEqual([
         expect.objectContaining({ gateway_status: "hold", flag_reason: "the exchanger froze the order" }),
       ])
+    })
+
+    it("choosing another payment method deletes the unpaid exchanger order; its deleted IPN changes nothing", async () => {
+      const { cart, session } = await start()
+      await createPaymentSession(api, cart.id, POCKETBANK, { from_values: { card: "4111111111111111" } })
+      const order = (await axios.get(`${control("obmin")}/orders/${session.data.gateway_reference}`)).data
+      expect(order.status).toBe("deleted")
+      expect(order.ipns).toEqual([expect.objectContaining({ delivered: true })])
+      const [event] = await waitFor(async () => {
+        const found = await events(session.id)
+        return found[0] && !["received", "processing"].includes(found[0].state) ? found : undefined
+      })
+      // processed if it beat the session's deletion, ignored if it came after; never failed and retried
+      expect(event).toEqual(expect.objectContaining({ gateway_status: "deleted", flag_reason: null }))
+      expect(["processed", "ignored"]).toContain(event.state)
+      expect((await status(cart.id)).status).toBe("pending")
+    })
+
+    it("money reported for a session the cart has since dropped is flagged for the operator, not retried", async () => {
+      const inbox = getContainer().resolve(GATEWAY_INBOX_MODULE)
+      const stored = await inbox.createGatewayEvents({
+        provider_id: OBMIN,
+        event_key: "gone:done",
+        session_id: "payses_dropped",
+        action: "captured",
+        gateway_status: "done",
+        confirmation: {},
+      })
+      await runGatewayEvent(getContainer(), stored.id)
+      expect(await inbox.retrieveGatewayEvent(stored.id)).toEqual(
+        expect.objectContaining({
+          state: "flagged",
+          flag_reason: "gateway reported done for payment session payses_dropped, which the cart no longer has",
+        })
+      )
     })
 
     it("both presets work side by side", async () => {

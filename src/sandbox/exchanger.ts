@@ -11,6 +11,8 @@ import { deliverWebhook, WebhookDelivery } from "./webhook"
  *   bracket arrays, or JSON) -> `{ success, data: { _id, uid, secret, inAmount, outAmount } }`
  *   or `{ success: false, error: { apiError, message, errorType, object: { fieldId, nameField, err, type }, errorCode } }`;
  * - `GET {site}/api/public/exchanger/order/get?orderUID=&orderSecret=` -> `{ success, data: { order } }`;
+ * - `PUT {site}/api/public/exchanger/order/update-status` `{ orderUID, orderSecret, status }`: a client may
+ *   change its own order only while it is `new` or `waitPayment`, and never to `inProgressPayout`, `done` or `hold`;
  * - the payment page `{site}/{lang}/payment/{uid}/{secret}` with buttons that walk the order's statuses;
  * - each status change sends one IPN (form-urlencoded, hashed with the order's ipnSecret), which can be
  *   lost, duplicated, delayed or sent with a bad hash on demand. Timestamps are unix milliseconds, as in the doc's example.
@@ -22,6 +24,8 @@ export const EXCHANGER_SANDBOX_ROUTES: Record<string, Route> = {
   "65a1f0c2e4b0a1b2c3d4e5f7": { xml_from: "CARDUAH", xml_to: "USDTTRC20", rate: 0.024, min: 200, max: 200000, toKeys: ["wallet"] },
 }
 
+/** What a client may not set through update-status: the exchanger's own decisions. */
+const EXCHANGER_ONLY_STATUSES = ["inProgressPayout", "done", "hold"]
 const STATUSES = ["new", "waitPayment", "errorPayment", "inProgress", "inProgressPayout", "errorPayout", "hold", "done", "returned", "deleted"]
 
 type Order = {
@@ -152,6 +156,22 @@ export function createExchangerSandbox(options: { name: string; baseUrl: () => s
     if (!order || order.secret !== req.query.orderSecret) return engineError(res, "Order not found")
     const { ipnSecret: _secret, ipns: _ipns, request: _request, ...visible } = order
     res.json({ success: true, data: { order: visible, verifications: [] } })
+  })
+
+  api.put("/public/exchanger/order/update-status", async (req, res) => {
+    const { orderUID, orderSecret, status } = req.body ?? {}
+    const order = orders.get(String(orderUID))
+    if (!order || order.secret !== orderSecret) return engineError(res, "Order not found")
+    if (!STATUSES.includes(status) || EXCHANGER_ONLY_STATUSES.includes(status)) {
+      return engineError(res, `Status ${status} can't be set`, { fieldId: "status", nameField: "Status", err: "enum", type: "status" })
+    }
+    if (order.status === status) return res.json({ success: true })
+    if (order.status !== "new" && order.status !== "waitPayment") {
+      return engineError(res, `Order status ${order.status} can't be changed`)
+    }
+    order.status = status
+    await notify(order)
+    res.json({ success: true })
   })
 
   const pages = Router()

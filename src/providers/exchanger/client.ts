@@ -1,6 +1,13 @@
 import { GatewayError } from "../../lib/errors"
-import { createGatewayHttpClient, GatewayHttpClient } from "../../lib/http"
-import { exchangerCreateAnswerSchema, exchangerGetAnswerSchema, ExchangerOptions } from "./schemas"
+import { z } from "zod"
+import { createGatewayHttpClient, GatewayHttpClient, GatewayRequest } from "../../lib/http"
+import {
+  EngineError,
+  exchangerCreateAnswerSchema,
+  exchangerGetAnswerSchema,
+  ExchangerOptions,
+  exchangerUpdateStatusAnswerSchema,
+} from "./schemas"
 
 const GATEWAY = "Exchanger"
 
@@ -38,7 +45,7 @@ export function toBracketForm(request: CreateOrderRequest): Record<string, strin
   return form
 }
 
-function engineMessage(error: { message?: string; object?: { nameField?: string; fieldId?: string } | null }) {
+function engineMessage(error: EngineError) {
   const field = error.object?.nameField ?? error.object?.fieldId
   return `${error.message ?? "the exchanger refused the order"}${field ? ` (field: ${field})` : ""}`
 }
@@ -58,59 +65,67 @@ export class ExchangerClient {
 
   /** Not retried: the engine has no idempotency key, a repeat would be a second order. */
   async createOrder(request: CreateOrderRequest) {
-    const response = await this.http.request({
-      method: "POST",
-      path: "/public/exchanger/order/create",
-      body: toBracketForm(request),
-      form: true,
-      idempotent: false,
-    })
-    const answer = exchangerCreateAnswerSchema.safeParse(response.body)
-    if (!answer.success) {
-      throw new GatewayError({
-        gateway: GATEWAY,
-        kind: "unavailable",
-        httpStatus: response.status,
-        message: `Exchanger ${this.options.id} answered the order creation with an unexpected response (HTTP ${response.status}).`,
-      })
-    }
-    if (!answer.data.success) {
-      throw new GatewayError({
-        gateway: GATEWAY,
-        kind: "rejected",
-        code: answer.data.error.errorCode === undefined ? undefined : String(answer.data.error.errorCode),
-        httpStatus: response.status,
-        message: `The exchanger could not create the order: ${engineMessage(answer.data.error)}.`,
-      })
-    }
-    return answer.data.data
+    const answer = await this.call(
+      { method: "POST", path: "/public/exchanger/order/create", body: toBracketForm(request), form: true, idempotent: false },
+      exchangerCreateAnswerSchema,
+      "order/create",
+      "The exchanger could not create the order"
+    )
+    return answer.data
   }
 
   /** `order/get` by uid + secret: the order's current status. */
   async getOrder(uid: string, secret: string) {
-    const response = await this.http.request({
-      method: "GET",
-      path: "/public/exchanger/order/get",
-      params: { orderUID: uid, orderSecret: secret },
-      idempotent: true,
-    })
-    const answer = exchangerGetAnswerSchema.safeParse(response.body)
+    const answer = await this.call(
+      { method: "GET", path: "/public/exchanger/order/get", params: { orderUID: uid, orderSecret: secret }, idempotent: true },
+      exchangerGetAnswerSchema,
+      "order/get",
+      `The exchanger could not return order ${uid}`
+    )
+    return answer.data.order
+  }
+
+  /**
+   * `order/update-status`: what the engine lets a client do to its own order,
+   * only while it is `new` or `waitPayment` (e.g. `deleted` to cancel it).
+   * Safe to repeat: setting the same status twice changes nothing.
+   */
+  async updateOrderStatus(uid: string, secret: string, status: string) {
+    await this.call(
+      { method: "PUT", path: "/public/exchanger/order/update-status", body: { orderUID: uid, orderSecret: secret, status }, idempotent: true },
+      exchangerUpdateStatusAnswerSchema,
+      "order/update-status",
+      `The exchanger refused to set order ${uid} to "${status}"`
+    )
+  }
+
+  /** Sends one request and reads the engine's `{ success, data | error }` envelope. */
+  private async call<Answer extends { success: true }>(
+    request: GatewayRequest,
+    schema: z.ZodType<Answer | { success: false; error: EngineError }>,
+    method: string,
+    refusal: string
+  ): Promise<Answer> {
+    const response = await this.http.request(request)
+    const answer = schema.safeParse(response.body)
     if (!answer.success) {
       throw new GatewayError({
         gateway: GATEWAY,
         kind: "unavailable",
         httpStatus: response.status,
-        message: `Exchanger ${this.options.id} answered order/get with an unexpected response (HTTP ${response.status}).`,
+        message: `Exchanger ${this.options.id} answered ${method} with an unexpected response (HTTP ${response.status}).`,
       })
     }
     if (!answer.data.success) {
+      const { error } = answer.data
       throw new GatewayError({
         gateway: GATEWAY,
         kind: "rejected",
+        code: error.errorCode === undefined ? undefined : String(error.errorCode),
         httpStatus: response.status,
-        message: `The exchanger could not return order ${uid}: ${engineMessage(answer.data.error)}.`,
+        message: `${refusal}: ${engineMessage(error)}.`,
       })
     }
-    return answer.data.data.order
+    return answer.data as Answer
   }
 }

@@ -91,6 +91,8 @@ const engineError = z
   })
   .loose()
 
+export type EngineError = z.output<typeof engineError>
+
 export const exchangerCreateAnswerSchema = z.union([
   z.object({
     success: z.literal(true),
@@ -121,6 +123,11 @@ export const exchangerOrderSchema = z
 
 export const exchangerGetAnswerSchema = z.union([
   z.object({ success: z.literal(true), data: z.object({ order: exchangerOrderSchema }).loose() }),
+  z.object({ success: z.literal(false), error: engineError }),
+])
+
+export const exchangerUpdateStatusAnswerSchema = z.union([
+  z.object({ success: z.literal(true) }).loose(),
   z.object({ success: z.literal(false), error: engineError }),
 ])
 

@@ -184,15 +184,24 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
   }
 
   /**
-   * A client cannot cancel an exchanger order through the public API: an
-   * unpaid order lapses by itself, a paid one is settled by the exchanger.
+   * The engine lets a client delete its own order while it is unpaid (`new`,
+   * `waitPayment`); once the exchanger holds the money only the exchanger can
+   * return it, and the error says so.
    */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
     const data = input.data ?? {}
     if (!data[SESSION_KEYS.gatewayReference]) return { data }
     const order = await this.orderStatus(data)
-    if (order.action === "pending" || order.action === "canceled" || order.action === "failed") {
+    if (order.action === "canceled" || order.action === "failed") {
       return { data: { ...data, [SESSION_KEYS.gatewayStatus]: order.status } }
+    }
+    if (order.action === "pending") {
+      await this.client
+        .updateOrderStatus(data[SESSION_KEYS.gatewayReference] as string, data[ORDER_SECRET_KEY] as string, "deleted")
+        .catch((error) => {
+          throw asMedusaError(error)
+        })
+      return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "deleted" } }
     }
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,

@@ -1,4 +1,4 @@
-import { Modules, PaymentSessionStatus } from "@medusajs/framework/utils"
+import { MedusaError, Modules, PaymentSessionStatus } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { SESSION_KEYS } from "../../lib/session-data"
@@ -19,17 +19,33 @@ const SESSION_STATUS: Record<string, PaymentSessionStatus | undefined> = {
 }
 
 /**
+ * The cart dropped the session (a new one was created, or it was canceled):
+ * news that it ended changes nothing, but money for it must reach the operator.
+ */
+function droppedSession(event: GatewayEventForSession) {
+  return new StepResponse({
+    applied: false,
+    flag_reason: ["authorized", "captured"].includes(event.action)
+      ? `gateway reported ${event.gateway_status} for payment session ${event.session_id}, which the cart no longer has`
+      : undefined,
+  })
+}
+
+/**
  * Writes the sealed confirmation onto the payment session, where the
  * provider's authorizePayment finds it. Returns whether it was applied, or
- * why not (a stale or contradicting event, which the operator should see).
+ * why not (a stale or contradicting event, or money for a session the cart
+ * has dropped, which the operator should see).
  */
 export const recordGatewayConfirmationStep = createStep(
   "record-gateway-confirmation",
   async (event: GatewayEventForSession, { container }) => {
     const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
-    const session = await paymentModule.retrievePaymentSession(event.session_id, {
-      select: ["id", "data", "amount", "raw_amount", "currency_code", "status"],
-    })
+    const [session] = await paymentModule.listPaymentSessions(
+      { id: event.session_id },
+      { select: ["id", "data", "amount", "raw_amount", "currency_code", "status"] }
+    )
+    if (!session) return droppedSession(event)
     const current = (session.data?.[SESSION_KEYS.confirmation] as { action?: string } | undefined)
       ?.action
     if (current && current !== event.action && (RANK[current] ?? 0) >= (RANK[event.action] ?? 0)) {
@@ -41,7 +57,7 @@ export const recordGatewayConfirmationStep = createStep(
           : undefined,
       })
     }
-    await paymentModule.updatePaymentSession({
+    const updated = await paymentModule.updatePaymentSession({
       id: session.id,
       amount: (session as any).raw_amount ?? session.amount,
       currency_code: session.currency_code,
@@ -51,7 +67,12 @@ export const recordGatewayConfirmationStep = createStep(
         [SESSION_KEYS.confirmation]: event.confirmation,
       },
       status: SESSION_STATUS[event.action],
-    } as any)
+    } as any).catch((error) => {
+      // deleted by the cart while this event was on its way
+      if (MedusaError.isMedusaError(error) && error.type === MedusaError.Types.NOT_FOUND) return undefined
+      throw error
+    })
+    if (!updated) return droppedSession(event)
     return new StepResponse({ applied: true, flag_reason: undefined as string | undefined })
   }
 )

@@ -110,6 +110,34 @@ describe("ExchangerProviderService", () => {
     await expect(p.refundPayment({ data, amount: 1 })).rejects.toThrow(/no refund API/)
   })
 
+  it("cancels an unpaid order at the exchanger; a paid one is refused with the reason", async () => {
+    const p = provider()
+    const unpaid = (await initiate("payses_7", {}, p)).data!
+    await walk(unpaid.redirect_url as string, "waitPayment")
+    await expect(p.cancelPayment({ data: unpaid })).resolves.toEqual({ data: expect.objectContaining({ gateway_status: "deleted" }) })
+    expect((await order("obmin", unpaid.gateway_reference as string)).status).toBe("deleted")
+    await expect(p.cancelPayment({ data: unpaid })).resolves.toEqual({ data: expect.objectContaining({ gateway_status: "deleted" }) })
+
+    const paid = (await initiate("payses_8", {}, p)).data!
+    await walk(paid.redirect_url as string, "inProgress")
+    await expect(p.deletePayment({ data: paid })).rejects.toThrow(
+      `Exchanger order ${paid.gateway_reference} is already paid (status "inProgress") and cannot be canceled from Medusa; ask the exchanger to return the money.`
+    )
+    expect((await order("obmin", paid.gateway_reference as string)).status).toBe("inProgress")
+  })
+
+  it("reports the engine's refusal to cancel (the customer paid in the meantime)", async () => {
+    const p = provider()
+    const { data } = await initiate("payses_9", {}, p)
+    const stale = { ...data }
+    // order/get still said waitPayment; the engine then refuses the change
+    jest.spyOn((p as any).client, "getOrder").mockResolvedValueOnce({ uid: data!.gateway_reference, status: "waitPayment" })
+    await walk(data!.redirect_url as string, "inProgress")
+    await expect(p.cancelPayment({ data: stale })).rejects.toThrow(
+      `The exchanger refused to set order ${data!.gateway_reference} to "deleted": Order status inProgress can't be changed.`
+    )
+  })
+
   it("verifies IPNs: checksum with the per-order secret, freshness, and the other registration's IPN", async () => {
     const p = provider()
     const { data } = await initiate("payses_6", {}, p)
