@@ -7,6 +7,9 @@ export const rubitPaySandbox = {
   setCallbackUrl: (shopId: string, callbackUrl: string | null) =>
     axios.post(`${control()}/rubitpay/merchant`, { shopId, callbackUrl }),
   failNext: (error_code: string) => axios.post(`${control()}/rubitpay/next-error`, { error_code }),
+  /** The next invoice is made at once, but its answer comes after hangMs. */
+  hangNextInvoice: (hangMs: number) => axios.post(`${control()}/rubitpay/next-hang`, { hangMs }),
+  invoices: async () => (await axios.get(`${control()}/rubitpay/invoices`)).data,
   invoice: async (shopOrderId: string) =>
     (await axios.get(`${control()}/rubitpay/invoices/${encodeURIComponent(shopOrderId)}`)).data,
   setStatus: async (shopOrderId: string, status: string) =>

@@ -157,6 +157,17 @@ medusaIntegrationTestRunner({
       expect((await completeCart(api, cart.id)).status).toBe(400)
     })
 
+    it("a create whose answer timed out is retried with the same shop_order_id: one invoice, one session", async () => {
+      await rubitPaySandbox.hangNextInvoice(Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000) + 1000)
+      const { session } = await start(SINGLE)
+      const invoice = await rubitPaySandbox.invoice(session.id)
+      expect(invoice.opened).toBe(2)
+      expect(session.data).toEqual(
+        expect.objectContaining({ gateway_reference: invoice.invoice_id, redirect_url: expect.stringContaining(invoice.invoice_id) })
+      )
+      expect(await rubitPaySandbox.invoices()).toHaveLength(1)
+    })
+
     it("processing_error keeps the session pending; the later success webhook creates the order", async () => {
       await rubitPaySandbox.failNext("processing_error")
       const { cart, session } = await start(SINGLE)

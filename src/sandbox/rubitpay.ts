@@ -1,6 +1,7 @@
 import express, { Request, Response, Router } from "express"
 import { phpJsonDecode } from "../lib/php"
 import { signRubitPayRequest, verifyRubitPaySignature } from "../providers/rubitpay/signature"
+import { hold } from "./control"
 import { paymentPage, wantsJson } from "./page"
 import { deliverWebhook, WebhookDelivery } from "./webhook"
 
@@ -12,6 +13,8 @@ import { deliverWebhook, WebhookDelivery } from "./webhook"
  * - `invoice/check` answers `status` (created | hold | success | fail | refund);
  * - charging or releasing an invoice in the wrong state is `invalid_state`;
  *   a refund above what is left is `invalid_amount`; refunds are idempotent by `shop_refund_id`.
+ * - a repeated `shop_order_id` with the same amount and currency answers the same invoice; the
+ *   invoice counts how many times it was asked for (`opened`).
  * - payway `p2p` needs the add-on `payer_phone` (its `add_ons_config`).
  */
 export type RubitPaySandboxMerchant = { shopId: string; secretKey: string; callbackUrl?: string }
@@ -34,6 +37,7 @@ type Invoice = {
   method: "create" | "hold"
   status: InvoiceStatus
   request: Record<string, unknown>
+  opened: number
   refunds: Array<{ shop_refund_id: string; amount: string }>
   webhooks: WebhookDelivery[]
 }
@@ -50,6 +54,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
   const invoices = new Map<string, Invoice>()
   const byId = new Map<string, Invoice>()
   let nextError: string | undefined
+  let nextHangMs = 0
   let checkAvailable = true
   let refundsAvailable = true
 
@@ -98,7 +103,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
     next()
   })
 
-  const openInvoice = (method: "create" | "hold") => (req: Request, res: Response) => {
+  const openInvoice = (method: "create" | "hold") => async (req: Request, res: Response) => {
     const { shop_order_id, amount, currency, payway, add_ons } = req.body
     if (!shop_order_id || !/^\d+(\.\d{1,2})?$/.test(String(amount ?? "")) || Number(amount) <= 0) {
       return refuse(res, "invalid_request", "shop_order_id and a decimal amount are required")
@@ -126,6 +131,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
           method,
           status: injected === "processing_error" ? "processing" : "created",
           request: req.body,
+          opened: 0,
           refunds: [],
           webhooks: [],
         }
@@ -133,7 +139,12 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
         byId.set(created.invoice_id, created)
         return created
       })()
+    invoice.opened++
     if (injected === "processing_error") return refuse(res, "processing_error")
+    // with a hang, the invoice exists but the answer comes too late for the client
+    const hangMs = nextHangMs
+    nextHangMs = 0
+    if (hangMs) await hold(hangMs, res)
     answer(res, {
       result: true,
       invoice_id: invoice.invoice_id,
@@ -248,6 +259,10 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
     nextError = req.body?.error_code
     res.json({ armed: nextError })
   })
+  control.post("/next-hang", (req, res) => {
+    nextHangMs = Number(req.body?.hangMs ?? 0)
+    res.json({ armed: nextHangMs })
+  })
   control.post("/features", (req, res) => {
     if (req.body?.check !== undefined) checkAvailable = !!req.body.check
     if (req.body?.refunds !== undefined) refundsAvailable = !!req.body.refunds
@@ -283,6 +298,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
       invoices.clear()
       byId.clear()
       nextError = undefined
+      nextHangMs = 0
       checkAvailable = true
       refundsAvailable = true
       for (const shop of shops.values()) shop.callbackUrl = undefined
