@@ -66,16 +66,35 @@ medusaIntegrationTestRunner({
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
     })
 
-    it("a lost IPN: the reconciliation job asks order/get and creates the order", async () => {
+    it("a lost IPN: the reconciliation job asks order/get and creates the order, once across two instances", async () => {
       const { cart, session } = await start()
       await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
       expect((await walk(session.data.redirect_url, "inProgress")).ipn.delivered).toBe(false)
       expect((await status(cart.id)).status).toBe("pending")
-      const recorded = await reconcileExchangerPayments(getContainer(), Date.now() + 5 * 60_000)
-      expect(recorded).toHaveLength(1)
+      // two instances running the job at the same moment
+      const runs = await Promise.all([1, 2].map(() => reconcileExchangerPayments(getContainer(), Date.now() + 5 * 60_000)))
+      expect(runs.flat()).toHaveLength(1)
       await paidOrder(cart.id)
+      await waitFor(async () => ((await events(session.id))[0]?.state === "processed" ? true : undefined))
+      expect(await events(session.id)).toHaveLength(1)
       // a second run finds nothing new
       expect(await reconcileExchangerPayments(getContainer(), Date.now() + 5 * 60_000)).toHaveLength(0)
+    })
+
+    it("an order unpaid past its lifetime is deleted at the exchanger and the session marked expired", async () => {
+      const { cart, session } = await start()
+      await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
+      await walk(session.data.redirect_url, "waitPayment")
+      expect(await reconcileExchangerPayments(getContainer(), Date.now() + 5 * 60_000)).toHaveLength(1)
+      expect((await status(cart.id)).status).toBe("pending")
+      const dayLater = Date.now() + 24 * 3600_000 + 60_000
+      expect(await reconcileExchangerPayments(getContainer(), dayLater)).toHaveLength(1)
+      expect((await axios.get(`${control("obmin")}/orders/${session.data.gateway_reference}`)).data.status).toBe("deleted")
+      await waitFor(async () => ((await status(cart.id)).status === "canceled" ? true : undefined))
+      expect(await events(session.id)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ gateway_status: "expired", action: "canceled", state: "processed" })])
+      )
+      expect((await completeCart(api, cart.id)).status).toBe(400)
     })
 
     it("deleted: no order", async () => {

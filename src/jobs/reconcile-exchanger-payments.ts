@@ -40,7 +40,8 @@ async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise
  * `order/get` for every exchanger session still pending (or authorized but
  * not captured) after `reconcileAfterSeconds`, and records what it learns
  * exactly as a verified IPN would: same inbox, same event keys, same
- * processing. Orders unpaid past `orderLifetimeMinutes` are marked expired.
+ * processing. Orders unpaid past `orderLifetimeMinutes` are deleted at the
+ * exchanger and their sessions marked expired.
  * Bounded per run; safe on several instances (the inbox is unique per event).
  */
 export async function reconcileExchangerPayments(container: MedusaContainer, now = Date.now()) {
@@ -73,6 +74,9 @@ export async function reconcileExchangerPayments(container: MedusaContainer, now
         if (!expired && order.status === data[SESSION_KEYS.gatewayStatus]) {
           return
         }
+        // an expired order is deleted at the exchanger first, so it can no longer be paid;
+        // if the engine refuses (the customer just paid), the next run sees the new status
+        if (expired) await client.updateOrderStatus(order.uid, data[ORDER_SECRET_KEY], "deleted")
         const event = exchangerEventInput(session.id, {
           orderId: order._id ?? order.uid,
           uid: order.uid,
