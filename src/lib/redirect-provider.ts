@@ -145,6 +145,22 @@ export abstract class RedirectPaymentProvider<
     return sessionId
   }
 
+  /**
+   * A storefront-supplied return URL, only on a host the merchant allowed:
+   * anyone holding the publishable key could otherwise send shoppers elsewhere.
+   */
+  protected allowedReturnUrl(returnUrl: string | undefined, allowedHosts: string[]): string | undefined {
+    if (!returnUrl) return undefined
+    const host = new URL(returnUrl).host
+    if (!allowedHosts.includes(host)) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `${this.gatewayName}: return_url host ${host} is not allowed; add it to the provider's allowedReturnHosts option.`
+      )
+    }
+    return returnUrl
+  }
+
   /** The webhook's exact bytes, which every gateway signs. */
   protected rawBodyOf(payload: ProviderWebhookPayload["payload"]): string {
     const raw = rawBodyText(payload.rawData)

@@ -21,6 +21,7 @@ import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
 import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
+import { fillTemplate } from "../../lib/templates"
 import { ExchangerClient } from "./client"
 import { ExchangerOptions, exchangerIpnSchema, exchangerOptionsSchema, exchangerSessionInputSchema } from "./schemas"
 import { orderIpnSecret, verifyIpnChecksum } from "./signature"
@@ -82,12 +83,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
         `Exchanger: from_values may only set ${route.customerFromKeys.join(", ") || "nothing"} for this route; refused: ${refused.join(", ")}.`
       )
     }
-    if (storefront.return_url && !this.options_.allowedReturnHosts.includes(new URL(storefront.return_url).host)) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `Exchanger: return_url host ${new URL(storefront.return_url).host} is not allowed; add it to allowedReturnHosts.`
-      )
-    }
+    const returnUrl = this.allowedReturnUrl(storefront.return_url, this.options_.allowedReturnHosts)
     const amount = toGatewayAmount(input.amount, currency)
     const order = await this.client
       .createOrder({
@@ -104,10 +100,8 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
         agreement: this.options_.agreement,
         hideOutData: this.options_.hideOutData,
         clientCallbackUrl:
-          storefront.return_url ??
-          this.options_.clientCallbackUrl
-            ?.replaceAll("{session_id}", encodeURIComponent(sessionId))
-            .replaceAll("{cart_id}", encodeURIComponent(storefront.cart_id ?? "")),
+          returnUrl ??
+          fillTemplate(this.options_.clientCallbackUrl, { session_id: sessionId, cart_id: storefront.cart_id }, { url: true }),
         ipnUrl: `${this.options_.ipnUrl}?session_id=${encodeURIComponent(sessionId)}`,
         ipnSecret: orderIpnSecret(this.options_.ipnSecret, sessionId),
       })

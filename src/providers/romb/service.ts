@@ -21,6 +21,7 @@ import { currencyInfo, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
 import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
+import { fillTemplate } from "../../lib/templates"
 import { RombClient } from "./client"
 import { RombOptions, rombOptionsSchema, rombSessionInputSchema, rombWebhookSchema } from "./schemas"
 import { verifyRombSignature } from "./signature"
@@ -68,10 +69,7 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
     const amount = toGatewayAmount(input.amount, input.currency_code)
     const description =
       storefront.description ??
-      this.options_.description
-        ?.replaceAll("{session_id}", sessionId)
-        .replaceAll("{amount}", amount)
-        .replaceAll("{currency}", currency.alpha)
+      fillTemplate(this.options_.description, { session_id: sessionId, amount, currency: currency.alpha })
 
     let order: { orderId: string; formUrl: string }
     try {

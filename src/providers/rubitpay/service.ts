@@ -22,6 +22,7 @@ import { parseProviderOptions } from "../../lib/options"
 import { phpFormDecode, phpJsonDecode } from "../../lib/php"
 import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
 import { parseStorefrontInput, readConfirmation, SESSION_KEYS } from "../../lib/session-data"
+import { fillTemplate } from "../../lib/templates"
 import { CheckResult, RubitPayClient } from "./client"
 import {
   RUBITPAY_CURRENCIES,
@@ -39,10 +40,6 @@ const FLOW_KEY = "gateway_flow"
 
 function parseRubitPayOptions(options: unknown): RubitPayOptions {
   return parseProviderOptions(GATEWAY, rubitPayOptionsSchema, options)
-}
-
-function fillTemplate(template: string | undefined, values: Record<string, string | undefined>) {
-  return template?.replace(/\{(session_id|cart_id)\}/g, (_m, key: string) => encodeURIComponent(values[key] ?? ""))
 }
 
 /**
@@ -70,18 +67,6 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     return this.options_.secretKey
   }
 
-  private returnUrl(returnUrl: string | undefined): string | undefined {
-    if (!returnUrl) return undefined
-    const host = new URL(returnUrl).host
-    if (!this.options_.allowedReturnHosts.includes(host)) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `RubitPay: return_url host ${host} is not allowed; add it to the provider's allowedReturnHosts option.`
-      )
-    }
-    return returnUrl
-  }
-
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
     const storefront = parseStorefrontInput(GATEWAY, rubitPaySessionInputSchema, input.data)
     const sessionId = this.newSessionId(input)
@@ -99,7 +84,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
         `RubitPay: payway "${payway}" is not offered; choose one of ${this.options_.payways.join(", ")}.`
       )
     }
-    const returnUrl = this.returnUrl(storefront.return_url)
+    const returnUrl = this.allowedReturnUrl(storefront.return_url, this.options_.allowedReturnHosts)
     const urlValues = { session_id: sessionId, cart_id: storefront.cart_id }
     const amount = toGatewayAmount(input.amount, input.currency_code)
     const twoStep = !this.options_.capture
@@ -123,10 +108,10 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
         payway,
         description:
           storefront.description ??
-          this.options_.description?.replaceAll("{session_id}", sessionId).replaceAll("{amount}", amount),
+          fillTemplate(this.options_.description, { session_id: sessionId, amount, currency }),
         customer_email: storefront.email ?? input.context?.customer?.email ?? undefined,
-        success_url: returnUrl ?? fillTemplate(this.options_.successUrl, urlValues),
-        fail_url: returnUrl ?? fillTemplate(this.options_.failUrl, urlValues),
+        success_url: returnUrl ?? fillTemplate(this.options_.successUrl, urlValues, { url: true }),
+        fail_url: returnUrl ?? fillTemplate(this.options_.failUrl, urlValues, { url: true }),
         add_ons: required.length ? Object.fromEntries(required.map((k) => [k, storefront.add_ons![k]])) : undefined,
       })
       return {

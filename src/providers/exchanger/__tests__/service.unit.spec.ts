@@ -86,6 +86,17 @@ describe("ExchangerProviderService", () => {
   it("refuses a currency without a route, and customer values the route does not allow", async () => {
     await expect(initiate("payses_2", {}, provider(), "eur")).rejects.toThrow(/has no exchange route for EUR: add routes.eur/)
     await expect(initiate("payses_2", { from_values: { wallet: "T..." } })).rejects.toThrow(/may only set card.*refused: wallet/)
+    await expect(initiate("payses_2", { return_url: "https://evil.example/x" })).rejects.toThrow(
+      "Exchanger: return_url host evil.example is not allowed; add it to the provider's allowedReturnHosts option."
+    )
+  })
+
+  it("sends the shopper back to an allowed return_url, or to the clientCallbackUrl template", async () => {
+    const p = provider("obmin", { allowedReturnHosts: ["shop.example"], clientCallbackUrl: "https://shop.example/return/{cart_id}" })
+    const own = (await initiate("payses_3a", { return_url: "https://shop.example/thanks" }, p)).data!
+    expect((await order("obmin", own.gateway_reference as string)).clientCallbackUrl).toBe("https://shop.example/thanks")
+    const templated = (await initiate("payses_3b", { cart_id: "cart_01/x" }, p)).data!
+    expect((await order("obmin", templated.gateway_reference as string)).clientCallbackUrl).toBe("https://shop.example/return/cart_01%2Fx")
   })
 
   it("turns the engine's error object into a readable message", async () => {
