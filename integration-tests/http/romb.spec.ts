@@ -4,6 +4,7 @@ import axios from "axios"
 import path from "node:path"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { rombSignature } from "../../src/providers/romb/signature"
+import { adminHeaders } from "../helpers/admin"
 import { seedStore, SeededStore } from "../helpers/seed-store"
 import {
   completeCart,
@@ -139,6 +140,27 @@ medusaIntegrationTestRunner({
       expect(await inboxEvents(session.id)).toEqual([
         expect.objectContaining({ action: "captured", gateway_status: "PAID", state: "processed" }),
       ])
+
+      // what the admin's order page widget shows
+      const admin = await adminHeaders(getContainer(), api)
+      const { data: view } = await api.get(`/admin/payment-gateways/orders/${order.id}`, admin)
+      expect(view.payments).toEqual([
+        expect.objectContaining({
+          provider_id: PROVIDER,
+          gateway: "romb",
+          gateway_reference: session.data.gateway_reference,
+          gateway_status: "PAID",
+          amount: "1790.50",
+          currency_code: "rub",
+        }),
+      ])
+      expect(view.events).toEqual([
+        expect.objectContaining({ gateway_status: "PAID", amount: "1790.50", currency_code: "rub", state: "processed", flag_reason: null }),
+      ])
+      const unknown = await api.get("/admin/payment-gateways/orders/order_missing", { ...admin, validateStatus: () => true })
+      expect(unknown.status).toBe(404)
+      const anonymous = await api.get(`/admin/payment-gateways/orders/${order.id}`, { validateStatus: () => true })
+      expect(anonymous.status).toBe(401)
     })
 
     it("rejects a forged webhook with 401 and creates no order", async () => {

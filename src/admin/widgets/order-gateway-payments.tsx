@@ -19,6 +19,7 @@ type GatewayEvent = {
   action: string
   gateway_status: string
   amount: string | null
+  currency_code: string | null
   state: string
   flag_reason: string | null
   last_error: string | null
@@ -93,7 +94,7 @@ const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrde
               <div className="flex items-center justify-between">
                 <Text size="small">
                   {new Date(event.created_at).toLocaleString()} · {event.gateway_status}
-                  {event.amount ? ` · ${event.amount}` : ""}
+                  {event.amount ? ` · ${event.amount} ${event.currency_code?.toUpperCase() ?? ""}` : ""}
                 </Text>
                 <Badge size="2xsmall" color={STATE_COLOR[event.state] ?? "grey"}>
                   {event.state}

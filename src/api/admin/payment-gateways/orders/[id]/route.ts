@@ -1,7 +1,9 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import type { BigNumberInput } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { GATEWAY_INBOX_MODULE } from "../../../../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../../../../modules/gateway-inbox/service"
+import { toGatewayAmount } from "../../../../../lib/money"
 import { SESSION_KEYS } from "../../../../../lib/session-data"
 
 /**
@@ -35,6 +37,9 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
         { order: { created_at: "ASC" } }
       )
     : []
+  const sessionCurrency = new Map<string, string | undefined>(
+    sessions.map((session: any) => [session.id, session.data[SESSION_KEYS.currencyCode]])
+  )
   res.json({
     payments: sessions.map((session: any) => ({
       session_id: session.id,
@@ -46,20 +51,25 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
       amount: session.data[SESSION_KEYS.gatewayAmount] ?? null,
       currency_code: session.data[SESSION_KEYS.currencyCode] ?? null,
     })),
-    events: events.map((event) => ({
-      id: event.id,
-      session_id: event.session_id,
-      provider_id: event.provider_id,
-      action: event.action,
-      gateway_status: event.gateway_status,
-      amount: event.amount,
-      currency_code: event.currency_code,
-      state: event.state,
-      flag_reason: event.flag_reason,
-      attempts: event.attempts,
-      last_error: event.last_error,
-      created_at: event.created_at,
-      processed_at: event.processed_at,
-    })),
+    events: events.map((event) => {
+      // not every gateway names the currency in its notification: it is the session's
+      const currency = event.currency_code ?? sessionCurrency.get(event.session_id!) ?? null
+      const amount = (event.raw_amount ?? event.amount) as BigNumberInput | null
+      return {
+        id: event.id,
+        session_id: event.session_id,
+        provider_id: event.provider_id,
+        action: event.action,
+        gateway_status: event.gateway_status,
+        amount: amount === null || !currency ? null : toGatewayAmount(amount, currency),
+        currency_code: currency,
+        state: event.state,
+        flag_reason: event.flag_reason,
+        attempts: event.attempts,
+        last_error: event.last_error,
+        created_at: event.created_at,
+        processed_at: event.processed_at,
+      }
+    }),
   })
 }
