@@ -2,6 +2,8 @@ import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import axios from "axios"
 import path from "node:path"
+import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payments"
+import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { verifyRubitPaySignature } from "../../src/providers/rubitpay/signature"
 import { adminHeaders } from "../helpers/admin"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
@@ -186,6 +188,25 @@ medusaIntegrationTestRunner({
       expect(completion.body.type).toBe("order")
       const [payment] = await payments(completion.body.order.id)
       expect(payment.captured_at).toBeTruthy()
+    })
+
+    it("the webhook is lost and the customer never returns: reconciliation asks invoice/check and creates the order", async () => {
+      await rubitPaySandbox.setCallbackUrl(SHOPS[SINGLE].shopId, null)
+      const { cart, session } = await start(SINGLE)
+      expect((await rubitPaySandbox.click(session.data.redirect_url, "pay")).webhook.delivered).toBe(false)
+      // too early: the payment is younger than reconcileAfterSeconds
+      expect(await reconcilePendingPayments(getContainer())).toHaveLength(0)
+      const runs = await Promise.all([1, 2].map(() => reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)))
+      expect(runs.flat()).toHaveLength(1)
+      const orderId = await paidOrder(cart.id)
+      const [payment] = await payments(orderId)
+      expect(payment.captured_at).toBeTruthy()
+      // the webhook delivered late is the same event: acknowledged, not processed again
+      await rubitPaySandbox.setCallbackUrl(SHOPS[SINGLE].shopId, `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_rubitpay`)
+      expect((await rubitPaySandbox.setStatus(session.id, "success")).delivery.httpStatus).toBe(200)
+      expect(await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)).toHaveLength(0)
+      const events = await getContainer().resolve(GATEWAY_INBOX_MODULE).listGatewayEvents({ session_id: session.id })
+      expect(events).toEqual([expect.objectContaining({ action: "captured", payload: expect.objectContaining({ source: "reconciliation" }) })])
     })
 
     it("a declined payment (fail) creates no order", async () => {

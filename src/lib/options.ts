@@ -37,3 +37,10 @@ export const timeoutOption = z
   .min(100, "must be at least 100 ms")
   .max(120000, "must be at most 120000 ms")
   .default(15000)
+
+/** How old an unconfirmed payment must be before reconciliation asks the gateway's status call. */
+export const reconcileAfterOption = z
+  .number({ error: "must be a number of seconds" })
+  .int()
+  .min(0, "must not be negative")
+  .default(120)

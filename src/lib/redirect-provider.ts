@@ -107,6 +107,9 @@ export function headerValue(headers: Record<string, unknown> | undefined, name: 
   return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value)
 }
 
+/** A payment session reconciliation asks the gateway about. */
+export type SessionToReconcile = { id: string; data: Record<string, unknown>; created_at: Date | string }
+
 /**
  * What the three redirect providers share: the session-data contract, the
  * sealed record of a verified notification, and the Medusa calls that are the
@@ -129,6 +132,19 @@ export abstract class RedirectPaymentProvider<
     super(cradle, options)
     this.options_ = options
     this.logger_ = cradle.logger as Logger | undefined
+  }
+
+  /**
+   * Reconciliation, for gateways with a status call: what the gateway says
+   * now about a session whose notification may have been lost, as the event
+   * a verified notification would be (same event key), or undefined when
+   * there is nothing new. Providers without a status call leave it out.
+   */
+  reconcileSession?(session: SessionToReconcile, now: number): Promise<GatewayWebhookResult | undefined>
+
+  /** Seconds after creation before reconciliation asks about a session. */
+  get reconcileAfterSeconds(): number {
+    return (this.options_ as { reconcileAfterSeconds?: number }).reconcileAfterSeconds ?? 120
   }
 
   protected sessionIdOf(data: Record<string, unknown> | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import { z } from "zod"
-import { secretOption, timeoutOption, urlOption } from "../../lib/options"
+import { reconcileAfterOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
 import { EXCHANGER_PRESETS } from "./presets"
 
 const keyValues = z.array(z.object({ key: z.string().min(1), value: z.string() })).default([])
@@ -35,9 +35,14 @@ export const exchangerOptionsSchema = z
     id: z.string().regex(/^[a-z0-9_-]+$/).optional(),
     ipnMaxAgeSeconds: z.number().int().min(10).default(900),
     /** How old a pending order must be before reconciliation asks `order/get`. */
-    reconcileAfterSeconds: z.number().int().min(0).default(120),
+    reconcileAfterSeconds: reconcileAfterOption,
     /** After this, an unpaid order is treated as expired. */
-    orderLifetimeMinutes: z.number().int().min(1).default(60 * 24),
+    orderLifetimeMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(6 * 24 * 60, "at most 8640 (6 days): reconciliation follows a session for 7 days")
+      .default(60 * 24),
     timeoutMs: timeoutOption,
   })
   .superRefine((options, ctx) => {

@@ -19,13 +19,13 @@ import type {
 import { asMedusaError } from "../../lib/errors"
 import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
-import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
+import { GatewayWebhookResult, headerValue, RedirectPaymentProvider, SessionToReconcile } from "../../lib/redirect-provider"
 import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
 import { fillTemplate } from "../../lib/templates"
 import { ExchangerClient } from "./client"
 import { ExchangerOptions, exchangerIpnSchema, exchangerOptionsSchema, exchangerSessionInputSchema } from "./schemas"
 import { orderIpnSecret, verifyIpnChecksum } from "./signature"
-import { exchangerEventInput, exchangerStatus } from "./status"
+import { exchangerEventInput, exchangerStatus, UNPAID_STATUSES } from "./status"
 
 const GATEWAY = "Exchanger"
 /** The order's secret: needed for `order/get`; the customer sees it in the payment page URL anyway. */
@@ -211,6 +211,34 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
       "The exchanger has no refund API: arrange the return with the exchanger. Nothing was refunded by Medusa."
+    )
+  }
+
+  /**
+   * The IPN is sent once and may be lost: `order/get` tells what it said.
+   * An order still unpaid past `orderLifetimeMinutes` is deleted at the
+   * exchanger (so it can no longer be paid) and reported as expired; if the
+   * engine refuses because the customer has just paid, the next run sees it.
+   */
+  async reconcileSession(session: SessionToReconcile, now: number): Promise<GatewayWebhookResult | undefined> {
+    const data = session.data
+    const uid = data[SESSION_KEYS.gatewayReference] as string | undefined
+    const secret = data[ORDER_SECRET_KEY] as string
+    if (!uid) return undefined
+    const order = await this.client.getOrder(uid, secret)
+    const expired =
+      UNPAID_STATUSES.includes(order.status) &&
+      now - new Date(session.created_at).getTime() > this.options_.orderLifetimeMinutes * 60_000
+    if (!expired && order.status === data[SESSION_KEYS.gatewayStatus]) return undefined
+    if (expired) await this.client.updateOrderStatus(order.uid, secret, "deleted")
+    const event = exchangerEventInput(session.id, {
+      orderId: order._id ?? order.uid,
+      uid: order.uid,
+      status: order.status,
+      inAmount: order.inAmount ?? (data[SESSION_KEYS.gatewayAmount] as string),
+    })
+    return this.webhookResult(
+      expired ? { ...event, action: "canceled", gatewayStatus: "expired", eventKey: `${event.eventKey}:expired` } : event
     )
   }
 

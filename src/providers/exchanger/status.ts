@@ -22,6 +22,9 @@ export const EXCHANGER_STATUS: Record<
   deleted: { action: "canceled", final: true },
 }
 
+/** An order the customer has not paid yet: the only kind a client may delete. */
+export const UNPAID_STATUSES = ["new", "waitPayment"]
+
 export function exchangerStatus(status: string) {
   return EXCHANGER_STATUS[status] ?? { action: "pending" as const, attention: `unknown exchanger status "${status}"` }
 }

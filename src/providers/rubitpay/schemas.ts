@@ -1,5 +1,5 @@
 import { z } from "zod"
-import { secretOption, timeoutOption, urlOption } from "../../lib/options"
+import { reconcileAfterOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
 
 export const RUBITPAY_URLS = {
   production: "https://api.rubitpay.com",
@@ -26,6 +26,8 @@ export const rubitPayOptionsSchema = z
     /** Hosts a storefront-supplied `return_url` may point to. */
     allowedReturnHosts: z.array(z.string().trim().min(1)).default([]),
     description: z.string().max(255).optional(),
+    /** How old an unconfirmed payment must be before reconciliation asks `invoice/check`. */
+    reconcileAfterSeconds: reconcileAfterOption,
     timeoutMs: timeoutOption,
   })
   .transform((options) => ({

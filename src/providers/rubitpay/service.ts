@@ -20,7 +20,7 @@ import { asMedusaError, GatewayError } from "../../lib/errors"
 import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { phpFormDecode, phpJsonDecode } from "../../lib/php"
-import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
+import { GatewayWebhookResult, headerValue, RedirectPaymentProvider, SessionToReconcile } from "../../lib/redirect-provider"
 import { parseStorefrontInput, readConfirmation, SESSION_KEYS } from "../../lib/session-data"
 import { fillTemplate } from "../../lib/templates"
 import { CheckResult, RubitPayClient } from "./client"
@@ -32,7 +32,7 @@ import {
   rubitPayWebhookSchema,
 } from "./schemas"
 import { verifyRubitPaySignature } from "./signature"
-import { rubitPayOutcome, RubitPayOutcome } from "./status"
+import { rubitPayEventKey, rubitPayOutcome, RubitPayOutcome } from "./status"
 
 const GATEWAY = "RubitPay"
 /** Which flow the invoice was opened with; written by the provider only. */
@@ -324,9 +324,32 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       amount: event.amount,
       currencyCode: event.currency.toLowerCase(),
       // a refund notification carries the total refunded so far: each new total is a new event
-      eventKey: `${event.invoice_id}:${event.status}${outcome === "refunded" ? `:${event.amount}` : ""}`,
+      eventKey: `${rubitPayEventKey(event.invoice_id, outcome)}${outcome === "refunded" ? `:${event.amount}` : ""}`,
       gatewayStatus: event.status,
       gatewayReference: event.invoice_id,
+    })
+  }
+
+  /**
+   * A webhook may be lost and the customer may never come back: `invoice/check`
+   * tells what it said. Refunds are left to their notifications, which carry
+   * the refunded total.
+   */
+  async reconcileSession(session: SessionToReconcile): Promise<GatewayWebhookResult | undefined> {
+    const data = session.data
+    const check = await this.client.check(session.id)
+    if (!("found" in check) || !check.found || check.status === data[SESSION_KEYS.gatewayStatus]) return undefined
+    const outcome = rubitPayOutcome(check.status)
+    if (outcome === "pending" || outcome === "refunded") return undefined
+    const invoiceId = check.invoiceId ?? (data[SESSION_KEYS.gatewayReference] as string | undefined) ?? session.id
+    return this.webhookResult({
+      action: outcome,
+      sessionId: session.id,
+      amount: check.amount ?? (data[SESSION_KEYS.gatewayAmount] as string),
+      currencyCode: check.currency?.toLowerCase(),
+      eventKey: rubitPayEventKey(invoiceId, outcome),
+      gatewayStatus: check.status,
+      gatewayReference: invoiceId,
     })
   }
 }

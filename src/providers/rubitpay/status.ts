@@ -28,6 +28,14 @@ export function rubitPayOutcome(status: string | number | undefined): RubitPayOu
   return STATUS_ACTION[String(status ?? "").toLowerCase()] ?? "pending"
 }
 
+/**
+ * One key per invoice and outcome, so a webhook (`success`) and the status
+ * call (which on the engine may answer `4`) name the same event.
+ */
+export function rubitPayEventKey(invoiceId: string, outcome: RubitPayOutcome): string {
+  return `${invoiceId}:${outcome}`
+}
+
 /** Error codes from RubitPay's doc: fatal ones stop the payment, the rest wait for the webhook. */
 export const RUBITPAY_ERRORS: Record<string, { fatal: boolean; kind: "rejected" | "misconfigured"; fix: string }> = {
   invalid_sign: {

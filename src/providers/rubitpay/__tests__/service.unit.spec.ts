@@ -155,6 +155,31 @@ describe("RubitPayProviderService", () => {
     )
   })
 
+  it("reconciliation: invoice/check names the same event as the webhook, whether it answers a word or the engine's number", async () => {
+    const { data } = await initiate("payses_12")
+    const session = { id: "payses_12", data: data!, created_at: new Date() }
+    await expect(provider().reconcileSession(session)).resolves.toBeUndefined()
+    await axios.post(`${data!.redirect_url}/pay`, null, { headers: { Accept: "application/json" } })
+    const found = await provider().reconcileSession(session)
+    expect(found!.action).toBe("captured")
+    expect(found!.data).toEqual(
+      expect.objectContaining({ session_id: "payses_12", event_key: `${data!.gateway_reference}:captured`, gateway_status: "success", currency_code: "rub" })
+    )
+    const body = JSON.stringify(
+      signRubitPayRequest(
+        { shop_id: "sandbox-rubitpay-shop", shop_order_id: "payses_12", invoice_id: data!.gateway_reference, status: "success", amount: "1790.50", currency: "RUB" },
+        "sandbox-rubitpay-secret"
+      )
+    )
+    const webhook = await provider().getWebhookActionAndData({ data: JSON.parse(body), rawData: body, headers: { "content-type": "application/json" } })
+    expect(webhook.data!.event_key).toBe(found!.data!.event_key)
+    const p = provider()
+    jest.spyOn((p as any).client, "check").mockResolvedValueOnce({ found: true, status: "4", invoiceId: data!.gateway_reference })
+    expect((await p.reconcileSession(session))!.data!.event_key).toBe(found!.data!.event_key)
+    // nothing new once the session knows the status
+    await expect(provider().reconcileSession({ ...session, data: { ...data, gateway_status: "success" } })).resolves.toBeUndefined()
+  })
+
   it("rejects a webhook with a wrong signature or for another shop", async () => {
     const fields = { shop_id: "sandbox-rubitpay-shop", shop_order_id: "x", invoice_id: "1", status: "success", amount: "1.00", currency: "RUB" }
     const forged = JSON.stringify(signRubitPayRequest(fields, "nope"))

@@ -1,0 +1,112 @@
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
+import type { RedirectPaymentProvider } from "../lib/redirect-provider"
+import { SESSION_KEYS } from "../lib/session-data"
+import { recordVerifiedGatewayEvent } from "../lib/webhook-inbox"
+import { ExchangerProviderService } from "../providers/exchanger/service"
+import { RombProviderService } from "../providers/romb/service"
+import { RubitPayProviderService } from "../providers/rubitpay/service"
+
+const BATCH_SIZE = 50
+const PAGE_SIZE = 100
+const MAX_PAGES = 20
+const CONCURRENCY = 4
+/** Sessions older than this are abandoned checkouts or settled by hand: no longer asked about. */
+const RECONCILE_FOR_MS = 7 * 24 * 3600_000
+
+const PROVIDERS = {
+  romb: RombProviderService,
+  rubitpay: RubitPayProviderService,
+  exchanger: ExchangerProviderService,
+} as const
+
+type Registration = { providerId: string; provider: RedirectPaymentProvider<Record<string, unknown>> }
+
+/** This app's registrations of the plugin's providers, read from the payment module's config. */
+export function redirectProviderRegistrations(container: MedusaContainer): Registration[] {
+  const config = container.resolve(ContainerRegistrationKeys.CONFIG_MODULE) as any
+  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  const modules = Array.isArray(config.modules) ? config.modules : Object.values(config.modules ?? {})
+  const payment = modules.find((m: any) => m?.options?.providers)
+  return (payment?.options?.providers ?? []).flatMap((registration: any) => {
+    const identifier = /providers\/(romb|rubitpay|exchanger)\/?$/.exec(String(registration.resolve ?? ""))?.[1] as
+      | keyof typeof PROVIDERS
+      | undefined
+    if (!identifier) return []
+    // an exchanger without a preset is told its registration id, for its IPN URL
+    const options = identifier === "exchanger" ? { id: registration.id, ...registration.options } : registration.options
+    const provider = new PROVIDERS[identifier]({ logger }, options ?? {})
+    const id = registration.id ?? (provider as any).options_.id ?? identifier
+    return [{ providerId: `pp_${identifier}_${id}`, provider }]
+  })
+}
+
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>) {
+  for (let i = 0; i < items.length; i += size) {
+    await Promise.all(items.slice(i, i + size).map(work))
+  }
+}
+
+/**
+ * A gateway's notification may be lost (the exchanger sends its IPN once),
+ * and the customer may never come back to complete the cart. For every
+ * provider with a status call, this asks the gateway about each session still
+ * pending (or authorized but not captured) after `reconcileAfterSeconds`, and
+ * records what it learns exactly as a verified notification would: same
+ * inbox, same event keys, same processing. Bounded per run (a rotating slice
+ * of at most 50 sessions per registration, 4 at a time, for 7 days after
+ * creation); safe on several instances (the inbox is unique per event).
+ */
+export async function reconcilePendingPayments(container: MedusaContainer, now = Date.now()) {
+  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  const recorded: string[] = []
+  for (const { providerId, provider } of redirectProviderRegistrations(container)) {
+    if (!provider.reconcileSession) continue
+    const createdAt = {
+      $gte: new Date(now - RECONCILE_FOR_MS).toISOString(),
+      $lte: new Date(now - provider.reconcileAfterSeconds * 1000).toISOString(),
+    }
+    // status is a column of payment_session even though the DTO filter type omits it
+    const filters = { provider_id: providerId, status: ["pending", "authorized"], created_at: createdAt }
+    // authorized sessions keep that status after capture: page past them, boundedly
+    const due: Awaited<ReturnType<IPaymentModuleService["listPaymentSessions"]>> = []
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const sessions = await paymentModule.listPaymentSessions(
+        filters as Parameters<IPaymentModuleService["listPaymentSessions"]>[0],
+        { relations: ["payment"], order: { created_at: "ASC" }, skip: page * PAGE_SIZE, take: PAGE_SIZE }
+      )
+      due.push(...sessions.filter((s) => !(s as any).payment?.captured_at && s.data?.[SESSION_KEYS.gateway]))
+      if (sessions.length < PAGE_SIZE) break
+    }
+    // each minute asks about the next slice, so no session waits behind ones that stay pending
+    const start = due.length ? (Math.floor(now / 60_000) * BATCH_SIZE) % due.length : 0
+    const batch = [...due.slice(start), ...due.slice(0, start)].slice(0, BATCH_SIZE)
+    await inBatches(batch, CONCURRENCY, async (session) => {
+      try {
+        const result = await provider.reconcileSession!(
+          { id: session.id, data: session.data as Record<string, unknown>, created_at: session.created_at as Date },
+          now
+        )
+        if (!result) return
+        const outcome = await recordVerifiedGatewayEvent(container, providerId, result, {
+          source: "reconciliation",
+          gateway_status: result.data?.gateway_status,
+        })
+        if (outcome.event_id && !outcome.duplicate) recorded.push(outcome.event_id)
+      } catch (error) {
+        logger.warn(`Reconciliation of ${providerId} session ${session.id} failed: ${(error as Error).message}`)
+      }
+    })
+  }
+  return recorded
+}
+
+export default async function reconcilePendingPaymentsJob(container: MedusaContainer) {
+  await reconcilePendingPayments(container)
+}
+
+export const config = {
+  name: "redirect-payments-reconcile-pending-payments",
+  schedule: "* * * * *",
+}
