@@ -6,6 +6,7 @@ import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payme
 import { runGatewayEvent } from "../../src/lib/run-gateway-event"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { ipnChecksum, orderIpnSecret } from "../../src/providers/exchanger/signature"
+import { adminHeaders } from "../helpers/admin"
 import { seedStore, SeededStore } from "../helpers/seed-store"
 import { completeCart, createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
 
@@ -97,6 +98,25 @@ medusaIntegrationTestRunner({
       })
       expect((await status(cart.id)).status).toBe("canceled")
       expect((await completeCart(api, cart.id)).status).toBe(400)
+    })
+
+    it("the done IPN is lost: the operator's Sync with gateway asks order/get and captures the payment", async () => {
+      const { cart, session } = await start()
+      await walk(session.data.redirect_url, "inProgress")
+      const orderId = await paidOrder(cart.id)
+      await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
+      expect((await walk(session.data.redirect_url, "done")).ipn.delivered).toBe(false)
+      expect((await payment(orderId)).captured_at).toBeFalsy()
+
+      const admin = await adminHeaders(getContainer(), api)
+      const { data } = await api.post(`/admin/payment-gateways/orders/${orderId}/sync`, {}, admin)
+      expect(data.results).toEqual([{ session_id: session.id, provider_id: OBMIN, gateway_status: "done", recorded: true }])
+      await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
+      // asked again: nothing new
+      const again = await api.post(`/admin/payment-gateways/orders/${orderId}/sync`, {}, admin)
+      expect(again.data.results).toEqual([expect.objectContaining({ gateway_status: "done", recorded: false })])
+      const missing = await api.post("/admin/payment-gateways/orders/order_missing/sync", {}, { ...admin, validateStatus: () => true })
+      expect(missing.status).toBe(404)
     })
 
     it("deleted: no order", async () => {

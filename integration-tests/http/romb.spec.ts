@@ -157,6 +157,16 @@ medusaIntegrationTestRunner({
       expect(view.events).toEqual([
         expect.objectContaining({ gateway_status: "PAID", amount: "1790.50", currency_code: "rub", state: "processed", flag_reason: null }),
       ])
+      const { data: sync } = await api.post(`/admin/payment-gateways/orders/${order.id}/sync`, {}, admin)
+      expect(sync.results).toEqual([
+        {
+          session_id: session.id,
+          provider_id: PROVIDER,
+          gateway_status: "PAID",
+          recorded: false,
+          message: "romb has no status call: this payment follows its verified notifications.",
+        },
+      ])
       const unknown = await api.get("/admin/payment-gateways/orders/order_missing", { ...admin, validateStatus: () => true })
       expect(unknown.status).toBe(404)
       const anonymous = await api.get(`/admin/payment-gateways/orders/${order.id}`, { validateStatus: () => true })

@@ -1,11 +1,8 @@
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
-import type { RedirectPaymentProvider } from "../lib/redirect-provider"
+import { reconcileOneSession } from "../lib/reconcile"
+import { redirectProviderRegistrations } from "../providers/registry"
 import { SESSION_KEYS } from "../lib/session-data"
-import { recordVerifiedGatewayEvent } from "../lib/webhook-inbox"
-import { ExchangerProviderService } from "../providers/exchanger/service"
-import { RombProviderService } from "../providers/romb/service"
-import { RubitPayProviderService } from "../providers/rubitpay/service"
 
 const BATCH_SIZE = 50
 const PAGE_SIZE = 100
@@ -13,33 +10,6 @@ const MAX_PAGES = 20
 const CONCURRENCY = 4
 /** Sessions older than this are abandoned checkouts or settled by hand: no longer asked about. */
 const RECONCILE_FOR_MS = 7 * 24 * 3600_000
-
-const PROVIDERS = {
-  romb: RombProviderService,
-  rubitpay: RubitPayProviderService,
-  exchanger: ExchangerProviderService,
-} as const
-
-type Registration = { providerId: string; provider: RedirectPaymentProvider<Record<string, unknown>> }
-
-/** This app's registrations of the plugin's providers, read from the payment module's config. */
-export function redirectProviderRegistrations(container: MedusaContainer): Registration[] {
-  const config = container.resolve(ContainerRegistrationKeys.CONFIG_MODULE) as any
-  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  const modules = Array.isArray(config.modules) ? config.modules : Object.values(config.modules ?? {})
-  const payment = modules.find((m: any) => m?.options?.providers)
-  return (payment?.options?.providers ?? []).flatMap((registration: any) => {
-    const identifier = /providers\/(romb|rubitpay|exchanger)\/?$/.exec(String(registration.resolve ?? ""))?.[1] as
-      | keyof typeof PROVIDERS
-      | undefined
-    if (!identifier) return []
-    // an exchanger without a preset is told its registration id, for its IPN URL
-    const options = identifier === "exchanger" ? { id: registration.id, ...registration.options } : registration.options
-    const provider = new PROVIDERS[identifier]({ logger }, options ?? {})
-    const id = registration.id ?? (provider as any).options_.id ?? identifier
-    return [{ providerId: `pp_${identifier}_${id}`, provider }]
-  })
-}
 
 async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>) {
   for (let i = 0; i < items.length; i += size) {
@@ -61,7 +31,8 @@ export async function reconcilePendingPayments(container: MedusaContainer, now =
   const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   const recorded: string[] = []
-  for (const { providerId, provider } of redirectProviderRegistrations(container)) {
+  for (const registration of redirectProviderRegistrations(container)) {
+    const { providerId, provider } = registration
     if (!provider.reconcileSession) continue
     const createdAt = {
       $gte: new Date(now - RECONCILE_FOR_MS).toISOString(),
@@ -84,16 +55,13 @@ export async function reconcilePendingPayments(container: MedusaContainer, now =
     const batch = [...due.slice(start), ...due.slice(0, start)].slice(0, BATCH_SIZE)
     await inBatches(batch, CONCURRENCY, async (session) => {
       try {
-        const result = await provider.reconcileSession!(
+        const outcome = await reconcileOneSession(
+          container,
+          registration,
           { id: session.id, data: session.data as Record<string, unknown>, created_at: session.created_at as Date },
           now
         )
-        if (!result) return
-        const outcome = await recordVerifiedGatewayEvent(container, providerId, result, {
-          source: "reconciliation",
-          gateway_status: result.data?.gateway_status,
-        })
-        if (outcome.event_id && !outcome.duplicate) recorded.push(outcome.event_id)
+        if (outcome?.event_id && !outcome.duplicate) recorded.push(outcome.event_id)
       } catch (error) {
         logger.warn(`Reconciliation of ${providerId} session ${session.id} failed: ${(error as Error).message}`)
       }

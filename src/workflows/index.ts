@@ -1,1 +1,2 @@
 export * from "./process-gateway-event"
+export * from "./sync-order-gateway-payments"

@@ -1,7 +1,7 @@
 import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
-import { Badge, Container, Heading, Text } from "@medusajs/ui"
-import { useEffect, useState } from "react"
+import { Badge, Button, Container, Heading, Text, toast } from "@medusajs/ui"
+import { useCallback, useEffect, useState } from "react"
 
 type GatewayPayment = {
   session_id: string
@@ -12,6 +12,13 @@ type GatewayPayment = {
   gateway_status: string | null
   amount: string | null
   currency_code: string | null
+}
+
+type GatewaySyncResult = {
+  provider_id: string
+  gateway_status?: string
+  recorded: boolean
+  message?: string
 }
 
 type GatewayEvent = {
@@ -41,7 +48,9 @@ const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrde
   const [state, setState] = useState<{ payments: GatewayPayment[]; events: GatewayEvent[] } | null>(null)
   const [error, setError] = useState<string | null>(null)
 
-  useEffect(() => {
+  const [syncing, setSyncing] = useState(false)
+
+  const load = useCallback(() => {
     fetch(`/admin/payment-gateways/orders/${order.id}`, { credentials: "include" })
       .then(async (response) => {
         if (!response.ok) {
@@ -52,14 +61,46 @@ const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrde
       .catch((e: Error) => setError(e.message))
   }, [order.id])
 
+  useEffect(load, [load])
+
+  /** Asks the gateways now; news is processed in the background, so the timeline reloads a moment later. */
+  const sync = async () => {
+    setSyncing(true)
+    try {
+      const response = await fetch(`/admin/payment-gateways/orders/${order.id}/sync`, {
+        method: "POST",
+        credentials: "include",
+      })
+      const body = await response.json()
+      if (!response.ok) {
+        throw new Error(body.message ?? `HTTP ${response.status}`)
+      }
+      for (const result of body.results as GatewaySyncResult[]) {
+        if (result.message) toast.warning(result.provider_id, { description: result.message })
+        else
+          toast.success(result.provider_id, {
+            description: `${result.gateway_status ?? "unknown"}${result.recorded ? " (new, being processed)" : " (nothing new)"}`,
+          })
+      }
+      setTimeout(load, 1500)
+    } catch (e) {
+      toast.error("Sync with gateway failed", { description: (e as Error).message })
+    } finally {
+      setSyncing(false)
+    }
+  }
+
   if (!error && (!state || !state.payments.length)) {
     return null
   }
 
   return (
     <Container className="divide-y p-0">
-      <div className="px-6 py-4">
+      <div className="flex items-center justify-between px-6 py-4">
         <Heading level="h2">Gateway payments</Heading>
+        <Button size="small" variant="secondary" isLoading={syncing} onClick={sync}>
+          Sync with gateway
+        </Button>
       </div>
       {error && (
         <Text className="px-6 py-4" size="small">

@@ -1,9 +1,9 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import type { BigNumberInput } from "@medusajs/framework/types"
-import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { GATEWAY_INBOX_MODULE } from "../../../../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../../../../modules/gateway-inbox/service"
 import { toGatewayAmount } from "../../../../../lib/money"
+import { orderGatewaySessions } from "../../../../../lib/order-gateway-sessions"
 import { SESSION_KEYS } from "../../../../../lib/session-data"
 
 /**
@@ -11,37 +11,19 @@ import { SESSION_KEYS } from "../../../../../lib/session-data"
  * payments and the timeline of gateway events recorded for them.
  */
 export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
-  const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
-  const { data: orders } = await query.graph({
-    entity: "order",
-    fields: [
-      "id",
-      "payment_collections.payment_sessions.id",
-      "payment_collections.payment_sessions.provider_id",
-      "payment_collections.payment_sessions.status",
-      "payment_collections.payment_sessions.data",
-    ],
-    filters: { id: req.params.id },
-  })
-  const order = orders[0] as any
-  if (!order) {
-    throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order ${req.params.id} was not found.`)
-  }
-  const sessions = (order.payment_collections ?? [])
-    .flatMap((collection: any) => collection.payment_sessions ?? [])
-    .filter((session: any) => session.data?.[SESSION_KEYS.gateway])
+  const sessions = await orderGatewaySessions(req.scope, req.params.id)
   const inbox = req.scope.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
   const events = sessions.length
     ? await inbox.listGatewayEvents(
-        { session_id: sessions.map((s: any) => s.id) },
+        { session_id: sessions.map((s) => s.id) },
         { order: { created_at: "ASC" } }
       )
     : []
   const sessionCurrency = new Map<string, string | undefined>(
-    sessions.map((session: any) => [session.id, session.data[SESSION_KEYS.currencyCode]])
+    sessions.map((session) => [session.id, session.data[SESSION_KEYS.currencyCode]])
   )
   res.json({
-    payments: sessions.map((session: any) => ({
+    payments: sessions.map((session) => ({
       session_id: session.id,
       provider_id: session.provider_id,
       session_status: session.status,
