@@ -186,6 +186,19 @@ medusaIntegrationTestRunner({
       expect(await events(session.id)).toEqual([
         expect.objectContaining({ gateway_status: "hold", flag_reason: "the exchanger froze the order" }),
       ])
+      const admin = await adminHeaders(getContainer(), api)
+      const feed = await waitFor(async () => {
+        const { data } = await api.get("/admin/notifications", admin)
+        return data.notifications.length ? data.notifications : undefined
+      })
+      expect(feed).toEqual([
+        expect.objectContaining({
+          data: {
+            title: expect.stringMatching(/^Payment of order #\d+ needs attention$/),
+            description: `${OBMIN}, payment session ${session.id}: the exchanger froze the order.`,
+          },
+        }),
+      ])
     })
 
     it("choosing another payment method deletes the unpaid exchanger order; its deleted IPN changes nothing", async () => {

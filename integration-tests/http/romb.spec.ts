@@ -302,6 +302,23 @@ medusaIntegrationTestRunner({
       expect(await ordersForCart(cart.id)).toHaveLength(0)
       expect((await completeCart(api, cart.id)).body.type).toBe("cart")
       expect(await inboxEvents(session.id)).toEqual([expect.objectContaining({ state: "flagged" })])
+      // the operator learns it from the admin's notification feed
+      const admin = await adminHeaders(getContainer(), api)
+      const feed = await waitFor(async () => {
+        const { data } = await api.get("/admin/notifications", admin)
+        return data.notifications.length ? data.notifications : undefined
+      })
+      expect(feed).toEqual([
+        expect.objectContaining({
+          channel: "feed",
+          data: {
+            title: "A gateway payment needs attention",
+            description: expect.stringMatching(
+              new RegExp(`^pp_romb_romb, payment session ${session.id}: amount 1\\.5 differs from the session's 1790\\.50 RUB\\.$`)
+            ),
+          },
+        }),
+      ])
     })
 
     it("a CANCELED payment creates no order; the customer can pay again with a new session", async () => {

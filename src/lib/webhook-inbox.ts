@@ -7,6 +7,10 @@ import type { GatewayWebhookResult } from "./redirect-provider"
 
 /** Emitted once per stored event; the subscriber processes it. */
 export const GATEWAY_EVENT_RECORDED = "redirect_payments.gateway_event.recorded"
+/** Emitted when an event needs the operator (flagged, or processed with a warning); the admin's feed shows it. */
+export const GATEWAY_EVENT_FLAGGED = "redirect_payments.gateway_event.flagged"
+
+export type GatewayEventFlagged = { id: string; provider_id: string; session_id: string; reason: string }
 
 export type ReceivedWebhook = {
   event_id?: string
@@ -95,16 +99,16 @@ export async function recordVerifiedGatewayEvent(
   if (duplicate) {
     return { event_id: stored.id, duplicate: true }
   }
+  const eventBus = container.resolve(Modules.EVENT_BUS)
   if (flagged) {
-    container
-      .resolve("logger")
-      .warn(`Gateway event ${stored.id} for session ${session.id} flagged: ${flagged}`)
+    container.resolve("logger").warn(`Gateway event ${stored.id} for session ${session.id} flagged: ${flagged}`)
+    await eventBus.emit({
+      name: GATEWAY_EVENT_FLAGGED,
+      data: { id: stored.id, provider_id: providerId, session_id: session.id, reason: flagged } satisfies GatewayEventFlagged,
+    })
     return { event_id: stored.id, flagged }
   }
-  await container.resolve(Modules.EVENT_BUS).emit({
-    name: GATEWAY_EVENT_RECORDED,
-    data: { id: stored.id },
-  })
+  await eventBus.emit({ name: GATEWAY_EVENT_RECORDED, data: { id: stored.id } })
   return { event_id: stored.id }
 }
 

@@ -65,7 +65,7 @@ class GatewayInboxModuleService extends MedusaService({ GatewayEvent }) {
     id: string,
     outcome: { state: "processed" | "failed" | "flagged" | "ignored"; error?: string; flag_reason?: string }
   ) {
-    await this.updateGatewayEvents({
+    return this.updateGatewayEvents({
       id,
       state: outcome.state,
       last_error: outcome.error ?? null,
