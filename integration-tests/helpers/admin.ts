@@ -2,6 +2,7 @@ import { createUserAccountWorkflow } from "@medusajs/medusa/core-flows"
 import { Modules } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { AxiosInstance } from "axios"
+import { waitFor } from "./storefront"
 
 /** An admin user, logged in through the real `/auth/user/emailpass` route. */
 export async function adminHeaders(container: MedusaContainer, api: AxiosInstance) {
@@ -15,4 +16,12 @@ export async function adminHeaders(container: MedusaContainer, api: AxiosInstanc
   })
   const { data } = await api.post("/auth/user/emailpass", { email, password })
   return { headers: { authorization: `Bearer ${data.token}` } }
+}
+
+/** The admin's notification feed (the bell), once something has arrived in it. */
+export function adminFeed(api: AxiosInstance, admin: { headers: Record<string, string> }) {
+  return waitFor(async () => {
+    const { data } = await api.get("/admin/notifications", admin)
+    return data.notifications.length ? data.notifications : undefined
+  })
 }

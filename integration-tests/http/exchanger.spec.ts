@@ -6,7 +6,7 @@ import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payme
 import { runGatewayEvent } from "../../src/lib/run-gateway-event"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { ipnChecksum, orderIpnSecret } from "../../src/providers/exchanger/signature"
-import { adminHeaders } from "../helpers/admin"
+import { adminFeed, adminHeaders } from "../helpers/admin"
 import { seedStore, SeededStore } from "../helpers/seed-store"
 import { completeCart, createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
 
@@ -187,11 +187,7 @@ medusaIntegrationTestRunner({
         expect.objectContaining({ gateway_status: "hold", flag_reason: "the exchanger froze the order" }),
       ])
       const admin = await adminHeaders(getContainer(), api)
-      const feed = await waitFor(async () => {
-        const { data } = await api.get("/admin/notifications", admin)
-        return data.notifications.length ? data.notifications : undefined
-      })
-      expect(feed).toEqual([
+      expect(await adminFeed(api, admin)).toEqual([
         expect.objectContaining({
           data: {
             title: expect.stringMatching(/^Payment of order #\d+ needs attention$/),

@@ -4,7 +4,7 @@ import axios from "axios"
 import path from "node:path"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { rombSignature } from "../../src/providers/romb/signature"
-import { adminHeaders } from "../helpers/admin"
+import { adminFeed, adminHeaders } from "../helpers/admin"
 import { seedStore, SeededStore } from "../helpers/seed-store"
 import {
   completeCart,
@@ -304,11 +304,7 @@ medusaIntegrationTestRunner({
       expect(await inboxEvents(session.id)).toEqual([expect.objectContaining({ state: "flagged" })])
       // the operator learns it from the admin's notification feed
       const admin = await adminHeaders(getContainer(), api)
-      const feed = await waitFor(async () => {
-        const { data } = await api.get("/admin/notifications", admin)
-        return data.notifications.length ? data.notifications : undefined
-      })
-      expect(feed).toEqual([
+      expect(await adminFeed(api, admin)).toEqual([
         expect.objectContaining({
           channel: "feed",
           data: {
