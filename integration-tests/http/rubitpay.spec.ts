@@ -3,9 +3,10 @@ import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import axios from "axios"
 import path from "node:path"
 import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payments"
+import { warnExpiringHolds } from "../../src/jobs/warn-expiring-holds"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { verifyRubitPaySignature } from "../../src/providers/rubitpay/signature"
-import { adminHeaders } from "../helpers/admin"
+import { adminFeed, adminHeaders } from "../helpers/admin"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
 import { seedStore, SeededStore } from "../helpers/seed-store"
 import { completeCart, createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
@@ -45,6 +46,7 @@ medusaIntegrationTestRunner({
       return { cart, session }
     }
 
+    const inbox = () => getContainer().resolve(GATEWAY_INBOX_MODULE)
     const paidOrder = (cartId: string) =>
       waitFor(async () => {
         const { data } = await api.get(`/store/carts/${cartId}/payment-status`, store())
@@ -95,6 +97,30 @@ medusaIntegrationTestRunner({
       expect((await rubitPaySandbox.invoice(session.id)).status).toBe("success")
       const [captured] = await payments(orderId)
       expect(captured.captured_at).toBeTruthy()
+    })
+
+    it("two-step: a day before the 5-day hold ends, the operator is warned once on the timeline and in the feed", async () => {
+      const { cart, session } = await start(HOLD)
+      await rubitPaySandbox.click(session.data.redirect_url, "hold")
+      const orderId = await paidOrder(cart.id)
+      const day = 24 * 3600_000
+      expect(await warnExpiringHolds(getContainer(), Date.now() + 3 * day)).toHaveLength(0)
+      expect(await warnExpiringHolds(getContainer(), Date.now() + 4.5 * day)).toHaveLength(1)
+      expect(await warnExpiringHolds(getContainer(), Date.now() + 4.6 * day)).toHaveLength(0)
+      const { data: view } = await api.get(`/admin/payment-gateways/orders/${orderId}`, admin)
+      expect(view.events).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ state: "flagged", flag_reason: expect.stringMatching(/^the gateway holds this money only until .+: capture or cancel the payment before then$/) }),
+        ])
+      )
+      expect(await adminFeed(api, admin)).toEqual([
+        expect.objectContaining({ data: expect.objectContaining({ title: expect.stringMatching(/^Payment of order #\d+ needs attention$/) }) }),
+      ])
+      // a captured payment is not warned about
+      const [held] = await payments(orderId)
+      await api.post(`/admin/payments/${held.id}/capture`, {}, admin)
+      await inbox().deleteGatewayEvents((await inbox().listGatewayEvents({ event_key: `${session.id}:hold-expiry` })).map((e: any) => e.id))
+      expect(await warnExpiringHolds(getContainer(), Date.now() + 4.5 * day)).toHaveLength(0)
     })
 
     it("two-step: canceling the order releases the hold at RubitPay", async () => {
@@ -205,7 +231,7 @@ medusaIntegrationTestRunner({
       await rubitPaySandbox.setCallbackUrl(SHOPS[SINGLE].shopId, `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_rubitpay`)
       expect((await rubitPaySandbox.setStatus(session.id, "success")).delivery.httpStatus).toBe(200)
       expect(await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)).toHaveLength(0)
-      const events = await getContainer().resolve(GATEWAY_INBOX_MODULE).listGatewayEvents({ session_id: session.id })
+      const events = await inbox().listGatewayEvents({ session_id: session.id })
       expect(events).toEqual([expect.objectContaining({ action: "captured", payload: expect.objectContaining({ source: "reconciliation" }) })])
     })
 

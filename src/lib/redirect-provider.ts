@@ -142,6 +142,12 @@ export abstract class RedirectPaymentProvider<
    */
   reconcileSession?(session: SessionToReconcile, now: number): Promise<GatewayWebhookResult | undefined>
 
+  /**
+   * For gateways that hold money only for a while (two-step payments): when
+   * the hold of this session ends unless it is captured. Others leave it out.
+   */
+  holdExpiresAt?(session: SessionToReconcile): Date | undefined
+
   /** Seconds after creation before reconciliation asks about a session. */
   get reconcileAfterSeconds(): number {
     return (this.options_ as { reconcileAfterSeconds?: number }).reconcileAfterSeconds ?? 120

@@ -12,6 +12,11 @@ export const GATEWAY_EVENT_FLAGGED = "redirect_payments.gateway_event.flagged"
 
 export type GatewayEventFlagged = { id: string; provider_id: string; session_id: string; reason: string }
 
+/** Tells the operator (the admin's feed) about an event that needs attention. */
+export async function reportFlaggedEvent(container: MedusaContainer, flagged: GatewayEventFlagged) {
+  await container.resolve(Modules.EVENT_BUS).emit({ name: GATEWAY_EVENT_FLAGGED, data: flagged })
+}
+
 export type ReceivedWebhook = {
   event_id?: string
   duplicate?: boolean
@@ -99,16 +104,12 @@ export async function recordVerifiedGatewayEvent(
   if (duplicate) {
     return { event_id: stored.id, duplicate: true }
   }
-  const eventBus = container.resolve(Modules.EVENT_BUS)
   if (flagged) {
     container.resolve("logger").warn(`Gateway event ${stored.id} for session ${session.id} flagged: ${flagged}`)
-    await eventBus.emit({
-      name: GATEWAY_EVENT_FLAGGED,
-      data: { id: stored.id, provider_id: providerId, session_id: session.id, reason: flagged } satisfies GatewayEventFlagged,
-    })
+    await reportFlaggedEvent(container, { id: stored.id, provider_id: providerId, session_id: session.id, reason: flagged })
     return { event_id: stored.id, flagged }
   }
-  await eventBus.emit({ name: GATEWAY_EVENT_RECORDED, data: { id: stored.id } })
+  await container.resolve(Modules.EVENT_BUS).emit({ name: GATEWAY_EVENT_RECORDED, data: { id: stored.id } })
   return { event_id: stored.id }
 }
 

@@ -32,7 +32,7 @@ import {
   rubitPayWebhookSchema,
 } from "./schemas"
 import { verifyRubitPaySignature } from "./signature"
-import { rubitPayEventKey, rubitPayOutcome, RubitPayOutcome } from "./status"
+import { RUBITPAY_HOLD_DAYS, rubitPayEventKey, rubitPayOutcome, RubitPayOutcome } from "./status"
 
 const GATEWAY = "RubitPay"
 /** Which flow the invoice was opened with; written by the provider only. */
@@ -328,6 +328,14 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       gatewayStatus: event.status,
       gatewayReference: event.invoice_id,
     })
+  }
+
+  /** Two-step: the hold lasts RUBITPAY_HOLD_DAYS from the hold (or, unknown, from the session's creation). */
+  holdExpiresAt(session: SessionToReconcile): Date | undefined {
+    if (session.data[FLOW_KEY] !== "two_step") return undefined
+    const confirmation = this.confirmationOf(session.data)
+    const heldAt = confirmation?.action === "authorized" ? confirmation.confirmed_at : session.created_at
+    return new Date(new Date(heldAt).getTime() + RUBITPAY_HOLD_DAYS * 24 * 3600_000)
   }
 
   /**

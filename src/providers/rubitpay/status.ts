@@ -22,6 +22,9 @@ const STATUS_ACTION: Record<string, GatewayConfirmation["action"] | "refunded"> 
   "8": "authorized",
 }
 
+/** A hold must be charged or released within 5 days; RubitPay does neither by itself (engine docs). */
+export const RUBITPAY_HOLD_DAYS = 5
+
 export type RubitPayOutcome = GatewayConfirmation["action"] | "refunded"
 
 export function rubitPayOutcome(status: string | number | undefined): RubitPayOutcome {

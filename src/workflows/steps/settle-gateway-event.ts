@@ -1,6 +1,5 @@
-import { Modules } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
-import { GATEWAY_EVENT_FLAGGED, GatewayEventFlagged } from "../../lib/webhook-inbox"
+import { reportFlaggedEvent } from "../../lib/webhook-inbox"
 import { GATEWAY_INBOX_MODULE } from "../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../modules/gateway-inbox/service"
 
@@ -14,14 +13,11 @@ export const settleGatewayEventStep = createStep(
     const event = await inbox.settleEvent(input.event_id, input)
     // flagged now, or processed with a warning the gateway gave (e.g. a frozen exchange): once the order exists
     if (event.flag_reason && input.state !== "ignored") {
-      await container.resolve(Modules.EVENT_BUS).emit({
-        name: GATEWAY_EVENT_FLAGGED,
-        data: {
-          id: event.id,
-          provider_id: event.provider_id,
-          session_id: event.session_id!,
-          reason: event.flag_reason,
-        } satisfies GatewayEventFlagged,
+      await reportFlaggedEvent(container, {
+        id: event.id,
+        provider_id: event.provider_id,
+        session_id: event.session_id!,
+        reason: event.flag_reason,
       })
     }
     return new StepResponse(undefined)
