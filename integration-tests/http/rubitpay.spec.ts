@@ -134,6 +134,16 @@ medusaIntegrationTestRunner({
       expect(payment.canceled_at).toBeTruthy()
     })
 
+    it("a held payment canceled in Medusa whose unhold webhook is lost is left alone by reconciliation", async () => {
+      const { cart, session } = await start(HOLD)
+      await rubitPaySandbox.click(session.data.redirect_url, "hold")
+      const orderId = await paidOrder(cart.id)
+      await rubitPaySandbox.setCallbackUrl(SHOPS[HOLD].shopId, null)
+      await api.post(`/admin/orders/${orderId}/cancel`, {}, admin)
+      expect((await rubitPaySandbox.invoice(session.id)).status).toBe("fail")
+      expect(await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)).toHaveLength(0)
+    })
+
     it("a refund from the admin is made at RubitPay, idempotent by the Medusa refund id", async () => {
       const { cart, session } = await start(SINGLE)
       await rubitPaySandbox.click(session.data.redirect_url, "pay")

@@ -40,14 +40,15 @@ export async function reconcilePendingPayments(container: MedusaContainer, now =
     }
     // status is a column of payment_session even though the DTO filter type omits it
     const filters = { provider_id: providerId, status: ["pending", "authorized"], created_at: createdAt }
-    // authorized sessions keep that status after capture: page past them, boundedly
+    // authorized sessions keep that status after capture or cancel: page past them, boundedly
     const due: Awaited<ReturnType<IPaymentModuleService["listPaymentSessions"]>> = []
     for (let page = 0; page < MAX_PAGES; page++) {
       const sessions = await paymentModule.listPaymentSessions(
         filters as Parameters<IPaymentModuleService["listPaymentSessions"]>[0],
         { relations: ["payment"], order: { created_at: "ASC" }, skip: page * PAGE_SIZE, take: PAGE_SIZE }
       )
-      due.push(...sessions.filter((s) => !(s as any).payment?.captured_at && s.data?.[SESSION_KEYS.gateway]))
+      const settled = (s: (typeof sessions)[number]) => !!((s as any).payment?.captured_at || (s as any).payment?.canceled_at)
+      due.push(...sessions.filter((s) => !settled(s) && s.data?.[SESSION_KEYS.gateway]))
       if (sessions.length < PAGE_SIZE) break
     }
     // each minute asks about the next slice, so no session waits behind ones that stay pending
