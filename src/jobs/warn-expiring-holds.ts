@@ -1,5 +1,6 @@
-import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { openGatewaySessions } from "../lib/reconcile"
 import { SESSION_KEYS } from "../lib/session-data"
 import { reportFlaggedEvent } from "../lib/webhook-inbox"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
@@ -8,9 +9,6 @@ import { redirectProviderRegistrations } from "../providers/registry"
 
 /** How long before a hold ends the operator is told to capture or cancel it. */
 const WARN_BEFORE_MS = 24 * 3600_000
-/** Holds last days, not weeks: older sessions are not looked at. */
-const LOOK_BACK_MS = 7 * 24 * 3600_000
-const MAX_SESSIONS = 500
 
 /**
  * A held two-step payment (RubitPay `invoice/hold`) must be captured or
@@ -19,22 +17,13 @@ const MAX_SESSIONS = 500
  * feed — once per payment: the inbox's unique event key remembers it.
  */
 export async function warnExpiringHolds(container: MedusaContainer, now = Date.now()) {
-  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
   const warned: string[] = []
   for (const { providerId, provider } of redirectProviderRegistrations(container)) {
     if (!provider.holdExpiresAt) continue
-    // status is a column of payment_session even though the DTO filter type omits it
-    const filters = { provider_id: providerId, status: "authorized", created_at: { $gte: new Date(now - LOOK_BACK_MS).toISOString() } }
-    const sessions = await paymentModule.listPaymentSessions(
-      filters as Parameters<IPaymentModuleService["listPaymentSessions"]>[0],
-      { relations: ["payment"], order: { created_at: "ASC" }, take: MAX_SESSIONS }
-    )
-    for (const session of sessions) {
-      const payment = (session as any).payment
-      if (!payment || payment.captured_at || payment.canceled_at) continue
-      const data = session.data as Record<string, unknown>
-      const expiresAt = provider.holdExpiresAt({ id: session.id, data, created_at: session.created_at as Date })
+    for (const session of await openGatewaySessions(container, providerId, { statuses: ["authorized"], createdBefore: now })) {
+      const data = session.data
+      const expiresAt = provider.holdExpiresAt(session)
       if (!expiresAt || expiresAt.getTime() - now > WARN_BEFORE_MS) continue
       const reason = `the gateway holds this money only until ${expiresAt.toISOString()}: capture or cancel the payment before then`
       const { event, duplicate } = await inbox.recordEvent({

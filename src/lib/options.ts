@@ -38,9 +38,11 @@ export const timeoutOption = z
   .max(120000, "must be at most 120000 ms")
   .default(15000)
 
+export const DEFAULT_RECONCILE_AFTER_SECONDS = 120
+
 /** How old an unconfirmed payment must be before reconciliation asks the gateway's status call. */
 export const reconcileAfterOption = z
   .number({ error: "must be a number of seconds" })
   .int()
   .min(0, "must not be negative")
-  .default(120)
+  .default(DEFAULT_RECONCILE_AFTER_SECONDS)

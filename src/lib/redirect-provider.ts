@@ -17,6 +17,7 @@ import type {
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import { amountsMatch, fromGatewayAmount } from "./money"
+import { DEFAULT_RECONCILE_AFTER_SECONDS } from "./options"
 import {
   GatewayConfirmation,
   readConfirmation,
@@ -116,7 +117,8 @@ export type SessionToReconcile = { id: string; data: Record<string, unknown>; cr
  * same for every hosted-page gateway. Each gateway fills in its API calls.
  */
 export abstract class RedirectPaymentProvider<
-  TOptions extends Record<string, unknown>,
+  /** `reconcileAfterSeconds`: set by providers with a status call (`reconcileAfterOption`). */
+  TOptions extends Record<string, unknown> & { reconcileAfterSeconds?: number },
 > extends AbstractPaymentProvider<TOptions> {
   /** Human name for messages, e.g. "Romb". */
   protected abstract readonly gatewayName: string
@@ -150,7 +152,7 @@ export abstract class RedirectPaymentProvider<
 
   /** Seconds after creation before reconciliation asks about a session. */
   get reconcileAfterSeconds(): number {
-    return (this.options_ as { reconcileAfterSeconds?: number }).reconcileAfterSeconds ?? 120
+    return this.options_.reconcileAfterSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS
   }
 
   protected sessionIdOf(data: Record<string, unknown> | undefined): string | undefined {
