@@ -1,4 +1,5 @@
 import { defineConfig, loadEnv } from "@medusajs/framework/utils"
+import path from "node:path"
 
 /**
  * The app the integration tests and `npm run demo` boot: this repository's
@@ -27,12 +28,45 @@ module.exports = defineConfig({
   },
   modules: [
     { resolve: "./src/modules/gateway-inbox" },
+    /*
+     * Modules with providers of their own, listed before the payment module:
+     * the plugin must find its providers in the payment module whatever else
+     * the config registers (integration-tests/http/registry.spec.ts). These
+     * are Medusa's defaults plus an email channel, so the app behaves as before.
+     */
+    {
+      resolve: "@medusajs/medusa/file",
+      options: { providers: [{ resolve: "@medusajs/medusa/file-local", id: "local" }] },
+    },
+    {
+      resolve: "@medusajs/medusa/notification",
+      options: {
+        providers: [
+          // Medusa's default provider of the admin's feed, where the plugin reports flagged events
+          {
+            resolve: "@medusajs/medusa/notification-local",
+            id: "local",
+            options: { name: "Local Notification Provider", channels: ["feed"] },
+          },
+          {
+            resolve: "@medusajs/medusa/notification-local",
+            id: "local-email",
+            options: { name: "Local Email Provider", channels: ["email"] },
+          },
+        ],
+      },
+    },
+    {
+      resolve: "@medusajs/medusa/fulfillment",
+      options: { providers: [{ resolve: "@medusajs/medusa/fulfillment-manual", id: "manual" }] },
+    },
     {
       resolve: "@medusajs/medusa/payment",
       options: {
         providers: [
           {
-            resolve: "./src/providers/romb",
+            // an absolute path to the file, as require.resolve spells it: Medusa registers any spelling, the plugin must find it
+            resolve: path.join(__dirname, "src/providers/romb/index"),
             id: "romb",
             options: {
               uid: "sandbox-romb-uid",

@@ -5,7 +5,7 @@
  */
 require("ts-node").register({ transpileOnly: true, swc: true })
 const { performance } = require("node:perf_hooks")
-const { rombSignature, verifyRombSignature } = require("../src/providers/romb/signature")
+const { readRombBody, rombSignature, verifyRombSignature } = require("../src/providers/romb/signature")
 const { toGatewayAmount, amountsMatch } = require("../src/lib/money")
 const { sealConfirmation, readConfirmation } = require("../src/lib/session-data")
 
@@ -26,7 +26,7 @@ const body = JSON.stringify({
   createdDateTime: "2026-11-23T01:30:45+00:00",
   status: "PAID",
 })
-const signed = `${body.slice(0, -1)},"sign":"${rombSignature(body, "application/json", secret)}"}`
+const signed = `${body.slice(0, -1)},"sign":"${rombSignature(readRombBody(body, "application/json"), secret)}"}`
 const confirmation = sealConfirmation(
   "payses_1",
   { action: "captured", gateway_status: "PAID", amount: "1790.5", currency_code: "", event_key: "tx:PAID", confirmed_at: new Date().toISOString() },
@@ -34,9 +34,14 @@ const confirmation = sealConfirmation(
 )
 
 console.log(`node ${process.version}, ${require("node:os").cpus().length} cpus`)
-bench("Romb webhook signature verification (PHP-exact)", 50_000, () => verifyRombSignature(signed, "application/json", secret))
+bench("Romb webhook: strict parse + PHP-exact verification", 50_000, () =>
+  verifyRombSignature(readRombBody(signed, "application/json"), secret)
+)
 bench("Romb form-urlencoded signature", 50_000, () =>
-  rombSignature("id=tx-1&order_id=payses_1&amount=100.50&status=PAID&data%5Bemail%5D=a%40b.co", "application/x-www-form-urlencoded", secret)
+  rombSignature(
+    readRombBody("id=tx-1&order_id=payses_1&amount=100.50&status=PAID&data%5Bemail%5D=a%40b.co", "application/x-www-form-urlencoded"),
+    secret
+  )
 )
 bench("amount rounding to currency precision", 200_000, (i) => toGatewayAmount(1000 + i / 1000, "rub"))
 bench("amount comparison at currency precision", 200_000, (i) => amountsMatch(1000 + i / 1000, "1000.00", "rub"))

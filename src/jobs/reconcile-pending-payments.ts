@@ -25,7 +25,7 @@ async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise
 export async function reconcilePendingPayments(container: MedusaContainer, now = Date.now()) {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   const recorded: string[] = []
-  for (const registration of redirectProviderRegistrations(container)) {
+  for (const registration of await redirectProviderRegistrations(container)) {
     const { providerId, provider } = registration
     if (!provider.reconcileSession) continue
     const due = await openGatewaySessions(container, providerId, {

@@ -19,7 +19,7 @@ const WARN_BEFORE_MS = 24 * 3600_000
 export async function warnExpiringHolds(container: MedusaContainer, now = Date.now()) {
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
   const warned: string[] = []
-  for (const { providerId, provider } of redirectProviderRegistrations(container)) {
+  for (const { providerId, provider } of await redirectProviderRegistrations(container)) {
     if (!provider.holdExpiresAt) continue
     for (const session of await openGatewaySessions(container, providerId, { statuses: ["authorized"], createdBefore: now })) {
       const data = session.data

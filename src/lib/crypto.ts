@@ -9,17 +9,17 @@ export function hmacSha256Hex(input: string, key: string): string {
 }
 
 /**
- * Compares two signatures in constant time. Hex digests are compared
- * case-insensitively, since gateways differ in the case they send.
+ * Compares two signatures in constant time, exactly: every gateway's
+ * reference prints lowercase hex (PHP `hash_hmac`, Python `hexdigest`, Node
+ * `digest("hex")`) and PHP's `hash_equals` is case-sensitive, so an
+ * uppercase copy is refused as the reference would refuse it.
  */
 export function signaturesEqual(expected: string, received: unknown): boolean {
   if (typeof received !== "string") {
     return false
   }
-  const a = Buffer.from(expected.toLowerCase(), "utf8")
-  const b = Buffer.from(received.toLowerCase(), "utf8")
   // Hash both sides so that the comparison time does not leak the length either.
-  const ha = createHash("sha256").update(a).digest()
-  const hb = createHash("sha256").update(b).digest()
-  return timingSafeEqual(ha, hb) && a.length === b.length
+  const ha = createHash("sha256").update(expected, "utf8").digest()
+  const hb = createHash("sha256").update(received, "utf8").digest()
+  return timingSafeEqual(ha, hb) && expected.length === received.length
 }

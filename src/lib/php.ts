@@ -55,8 +55,12 @@ const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbf
 /** json_decode's default depth 512 admits 511 nested arrays/objects (checked with PHP 8.2). */
 const JSON_MAX_NESTING = 511
 
-/** `json_decode($raw, true)`; throws SyntaxError where PHP would return null. */
-export function phpJsonDecode(raw: string): PhpValue {
+/**
+ * `json_decode($raw, true)`; throws SyntaxError where PHP would return null.
+ * `rejectDuplicateKeys`: also where a name repeats in an object, which PHP
+ * and `JSON.parse` both resolve (last wins) but a signed body must not hold.
+ */
+export function phpJsonDecode(raw: string, options: { rejectDuplicateKeys?: boolean } = {}): PhpValue {
   let pos = 0
   const fail = (what: string): never => {
     throw new SyntaxError(`${what} at position ${pos}`)
@@ -91,6 +95,7 @@ export function phpJsonDecode(raw: string): PhpValue {
           skipWhitespace()
           if (raw[pos] !== '"') fail("Expected a key")
           const key = phpKey(parseString())
+          if (options.rejectDuplicateKeys && result.has(key)) fail(`Duplicate key ${JSON.stringify(key)}`)
           skipWhitespace()
           if (raw[pos++] !== ":") fail("Expected ':'")
           // a duplicate key keeps its first position and takes the last value

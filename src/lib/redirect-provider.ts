@@ -17,17 +17,20 @@ import type {
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import { amountsMatch, fromGatewayAmount } from "./money"
+import { rawBodyText } from "./webhook-body"
 import { DEFAULT_RECONCILE_AFTER_SECONDS } from "./options"
 import {
+  GatewayAction,
   GatewayConfirmation,
   readConfirmation,
   sealConfirmation,
   SESSION_KEYS,
 } from "./session-data"
 
-/** Everything a verified gateway notification tells the plugin. */
-export type GatewayWebhookResult = WebhookActionResult & {
-  data?: {
+/** Everything a verified gateway notification (or status call) tells the plugin. */
+export type GatewayWebhookResult = {
+  action: GatewayAction
+  data: {
     session_id: string
     amount: BigNumberValue
     /** Lowercase ISO code when the gateway reports one; otherwise the session's applies. */
@@ -40,11 +43,29 @@ export type GatewayWebhookResult = WebhookActionResult & {
     confirmation: GatewayConfirmation
     /** Processed as usual, but the operator should look (e.g. an exchanger's frozen order). */
     attention?: string
+    /** The verified fields as the gateway sent them (secrets and payout requisites left out), for the inbox. */
+    notification?: Record<string, unknown>
   }
 }
 
+/**
+ * What `getWebhookActionAndData` answers Medusa. Medusa's own webhook
+ * subscriber (`/hooks/payment/:provider`) must not act on a gateway event
+ * directly: it would skip the inbox, the amount check and the state rules.
+ * So the action is `not_supported` (Medusa ignores it) and the verified event
+ * rides along for the plugin's intake, which both webhook URLs feed.
+ */
+export type VerifiedWebhookAnswer = WebhookActionResult & { verified: GatewayWebhookResult }
+
+export function isVerifiedWebhookAnswer(answer: WebhookActionResult): answer is VerifiedWebhookAnswer {
+  return answer.action === PaymentActions.NOT_SUPPORTED && "verified" in answer && !!answer.verified
+}
+
+/** A webhook as the routes hand it over; `rawQuery` is the query string of the URL the gateway called. */
+export type GatewayWebhookPayload = ProviderWebhookPayload["payload"] & { rawQuery?: string }
+
 export type GatewayEventInput = {
-  action: GatewayConfirmation["action"]
+  action: GatewayAction
   sessionId: string
   amount: string
   currencyCode?: string
@@ -52,6 +73,7 @@ export type GatewayEventInput = {
   gatewayStatus: string
   gatewayReference?: string
   attention?: string
+  notification?: Record<string, unknown>
 }
 
 /**
@@ -73,8 +95,7 @@ export function buildGatewayEvent(confirmationKey: string, input: GatewayEventIn
     confirmationKey
   )
   return {
-    // "refunded" is the plugin's own action: Medusa has none for a refund made at the gateway
-    action: input.action === "canceled" ? PaymentActions.CANCELED : (input.action as PaymentActions),
+    action: input.action,
     data: {
       session_id: input.sessionId,
       amount: fromGatewayAmount(input.amount),
@@ -84,23 +105,9 @@ export function buildGatewayEvent(confirmationKey: string, input: GatewayEventIn
       gateway_reference: input.gatewayReference,
       confirmation,
       attention: input.attention,
+      notification: input.notification,
     },
   }
-}
-
-/** Raw webhook body as text, whether Medusa kept a Buffer, a serialized Buffer or a string. */
-export function rawBodyText(rawData: unknown): string | undefined {
-  if (typeof rawData === "string") {
-    return rawData
-  }
-  if (Buffer.isBuffer(rawData)) {
-    return rawData.toString("utf8")
-  }
-  const serialized = rawData as { type?: string; data?: number[] } | undefined
-  if (serialized?.type === "Buffer" && Array.isArray(serialized.data)) {
-    return Buffer.from(serialized.data).toString("utf8")
-  }
-  return undefined
 }
 
 export function headerValue(headers: Record<string, unknown> | undefined, name: string) {
@@ -185,16 +192,12 @@ export abstract class RedirectPaymentProvider<
     return returnUrl
   }
 
-  /** The webhook's exact bytes, which every gateway signs. */
-  protected rawBodyOf(payload: ProviderWebhookPayload["payload"]): string {
-    const raw = rawBodyText(payload.rawData)
-    if (!raw) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, `${this.gatewayName} webhook: the raw request body is missing.`)
-    }
-    return raw
+  /** The webhook's exact bytes as text, which every gateway signs. */
+  protected rawBodyOf(payload: GatewayWebhookPayload): string {
+    return rawBodyText(this.gatewayName, payload.rawData)
   }
 
-  /** A verified notification's fields, or a 400 naming what is malformed. */
+  /** A verified notification's fields held to their documented formats, or a 400 naming what is malformed. */
   protected parseNotification<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
     const parsed = schema.safeParse(data)
     if (!parsed.success) {
@@ -273,7 +276,15 @@ export abstract class RedirectPaymentProvider<
     return { data: input.data }
   }
 
-  abstract getWebhookActionAndData(
-    payload: ProviderWebhookPayload["payload"]
-  ): Promise<GatewayWebhookResult>
+  /**
+   * Reads the webhook once from its raw bytes, verifies its signature over
+   * exactly that structure, holds every field to its documented format and
+   * says what the gateway reported. Throws UNAUTHORIZED (forged) or
+   * INVALID_DATA (malformed or ambiguous): nothing is stored then.
+   */
+  protected abstract verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult
+
+  async getWebhookActionAndData(payload: GatewayWebhookPayload): Promise<VerifiedWebhookAnswer> {
+    return { action: PaymentActions.NOT_SUPPORTED, verified: this.verifyNotification(payload) }
+  }
 }

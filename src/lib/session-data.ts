@@ -59,10 +59,18 @@ export function parseStorefrontInput<S extends z.ZodObject>(
   return result.data as z.infer<S>
 }
 
+/**
+ * What a gateway said, in the plugin's words. "refunded": the amount is the
+ * total the gateway reports as refunded so far. "unknown": a correctly signed
+ * status the plugin does not know; it is recorded for the operator and
+ * changes nothing.
+ */
+export const GATEWAY_ACTIONS = ["authorized", "captured", "pending", "failed", "canceled", "refunded", "unknown"] as const
+export type GatewayAction = (typeof GATEWAY_ACTIONS)[number]
+
 /** What a verified gateway notification said about a session. */
 export type GatewayConfirmation = {
-  /** "refunded": `amount` is the total the gateway reports as refunded so far. */
-  action: "authorized" | "captured" | "pending" | "failed" | "canceled" | "refunded"
+  action: GatewayAction
   gateway_status: string
   amount: string
   currency_code: string
@@ -98,7 +106,7 @@ export function sealConfirmation(
 }
 
 const confirmationSchema = z.object({
-  action: z.enum(["authorized", "captured", "pending", "failed", "canceled", "refunded"]),
+  action: z.enum(GATEWAY_ACTIONS),
   gateway_status: z.string(),
   amount: z.string(),
   currency_code: z.string(),

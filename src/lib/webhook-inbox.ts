@@ -1,9 +1,9 @@
 import { MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
-import type { IPaymentModuleService, MedusaContainer, ProviderWebhookPayload } from "@medusajs/framework/types"
+import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import { amountsMatch, toGatewayAmount } from "./money"
-import type { GatewayWebhookResult } from "./redirect-provider"
+import { GatewayWebhookPayload, GatewayWebhookResult, isVerifiedWebhookAnswer } from "./redirect-provider"
 
 /** Emitted once per stored event; the subscriber processes it. */
 export const GATEWAY_EVENT_RECORDED = "redirect_payments.gateway_event.recorded"
@@ -30,28 +30,27 @@ export function paymentProviderId(routeParam: string): string {
 }
 
 /**
- * The synchronous half of every gateway webhook: verify through the provider
- * (throws UNAUTHORIZED / INVALID_DATA), check it against the session it
- * names, store it once, and hand it to the processing subscriber. The caller
- * acknowledges only after this returns, so an event is never acknowledged
- * before it is safely stored.
+ * The synchronous half of every gateway webhook, from either URL: verify
+ * through the provider (one parse of the raw bytes; throws UNAUTHORIZED /
+ * INVALID_DATA), check it against the session it names, store it once, and
+ * hand it to the processing subscriber. The caller acknowledges only after
+ * this returns, so an event is never acknowledged before it is safely stored.
  */
 export async function receiveGatewayWebhook(
   container: MedusaContainer,
   providerId: string,
-  payload: ProviderWebhookPayload["payload"]
+  payload: GatewayWebhookPayload
 ): Promise<ReceivedWebhook> {
   const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   const [provider] = await paymentModule.listPaymentProviders({ id: providerId, is_enabled: true })
   if (!provider) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `No enabled payment provider ${providerId}.`)
   }
-
-  const result = (await paymentModule.getWebhookActionAndData({
-    provider: providerId,
-    payload,
-  })) as GatewayWebhookResult
-  return recordVerifiedGatewayEvent(container, providerId, result, payload.data as Record<string, unknown>)
+  const answer = await paymentModule.getWebhookActionAndData({ provider: providerId, payload })
+  if (!isVerifiedWebhookAnswer(answer)) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `${providerId} is not a payment provider of this plugin.`)
+  }
+  return recordVerifiedGatewayEvent(container, providerId, answer.verified)
 }
 
 /**
@@ -59,16 +58,19 @@ export async function receiveGatewayWebhook(
  * its status call during reconciliation) for a session of this provider, once,
  * and hands it to the processing subscriber. Both paths share the inbox and
  * its event keys, so a late webhook and a reconciliation never act twice.
+ *
+ * An event that needs the operator instead (an amount or currency other than
+ * the session's, a status the plugin does not know) is stored flagged. A
+ * flagged amount is stored under its own key, so that it never stands in for
+ * the gateway's true word with the same status, which is processed when it
+ * comes (a later webhook, the status call).
  */
 export async function recordVerifiedGatewayEvent(
   container: MedusaContainer,
   providerId: string,
   result: GatewayWebhookResult,
-  payload: Record<string, unknown>
+  payload?: Record<string, unknown>
 ): Promise<ReceivedWebhook> {
-  if (result.action === "not_supported" || !result.data) {
-    return { ignored: true }
-  }
   const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   const event = result.data
 
@@ -85,22 +87,35 @@ export async function recordVerifiedGatewayEvent(
 
   // the amount as the gateway wrote it, not Medusa's 20-decimal BigNumber
   const amount = event.confirmation.amount
-  const flagged = mismatch(session, amount, event.currency_code, result.action === ("refunded" as string))
+  const mismatched = mismatch(session, amount, event.currency_code, result.action === "refunded")
+  const unknown =
+    result.action === "unknown"
+      ? `the gateway reported status "${event.gateway_status}", which the plugin does not know; it was recorded and changed nothing`
+      : undefined
+  const flagged = mismatched ?? unknown
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
-  const { event: stored, duplicate } = await inbox.recordEvent({
-    provider_id: providerId,
-    event_key: event.event_key,
-    session_id: session.id,
-    action: result.action,
-    gateway_status: event.gateway_status,
-    gateway_reference: event.gateway_reference ?? null,
-    amount,
-    currency_code: event.currency_code ?? null,
-    state: flagged ? "flagged" : "received",
-    flag_reason: flagged ?? event.attention ?? null,
-    confirmation: event.confirmation,
-    payload,
-  })
+  let recorded
+  try {
+    recorded = await inbox.recordEvent({
+      provider_id: providerId,
+      event_key: mismatched ? `${event.event_key}:flagged:${amount}:${event.currency_code ?? ""}` : event.event_key,
+      session_id: session.id,
+      action: result.action,
+      gateway_status: event.gateway_status,
+      gateway_reference: event.gateway_reference ?? null,
+      amount,
+      currency_code: event.currency_code ?? null,
+      state: flagged ? "flagged" : "received",
+      flag_reason: flagged ?? event.attention ?? null,
+      confirmation: event.confirmation,
+      payload: payload ?? event.notification ?? null,
+    })
+  } catch (error) {
+    container.resolve("logger").error(`Gateway event for session ${session.id} could not be stored: ${(error as Error).message}`)
+    // never a database's text in a response, and never an acknowledgement for what was not stored
+    throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, "The gateway event could not be stored; the gateway should retry.")
+  }
+  const { event: stored, duplicate } = recorded
   if (duplicate) {
     return { event_id: stored.id, duplicate: true }
   }

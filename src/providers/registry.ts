@@ -1,32 +1,44 @@
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import type { MedusaContainer } from "@medusajs/framework/types"
+import { MedusaError, Modules } from "@medusajs/framework/utils"
+import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
+import { RedirectPaymentProvider } from "../lib/redirect-provider"
 import type { ProviderRegistration } from "../lib/reconcile"
-import { ExchangerProviderService } from "./exchanger/service"
-import { RombProviderService } from "./romb/service"
-import { RubitPayProviderService } from "./rubitpay/service"
 
-const PROVIDERS = {
-  romb: RombProviderService,
-  rubitpay: RubitPayProviderService,
-  exchanger: ExchangerProviderService,
-} as const
+/**
+ * The payment module's internal provider lookup, as in @medusajs/payment
+ * 2.21 (`PaymentModuleService.paymentProviderService_.retrieveProvider`).
+ * Medusa exposes no public way to reach a provider instance, and a copy built
+ * here from the config would be a different instance from the one Medusa
+ * calls, registered under ids we would have to guess.
+ */
+type PaymentProviderLookup = { retrieveProvider(providerId: string): unknown }
+type WithProviderLookup = { paymentProviderService_: PaymentProviderLookup }
 
-/** This app's registrations of the plugin's providers, read from the payment module's config. */
-export function redirectProviderRegistrations(container: MedusaContainer): ProviderRegistration[] {
-  const config = container.resolve(ContainerRegistrationKeys.CONFIG_MODULE) as any
-  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  const modules = Array.isArray(config.modules) ? config.modules : Object.values(config.modules ?? {})
-  const payment = modules.find((m: any) => m?.options?.providers)
-  return (payment?.options?.providers ?? []).flatMap((registration: any) => {
-    const identifier = /providers\/(romb|rubitpay|exchanger)\/?$/.exec(String(registration.resolve ?? ""))?.[1] as
-      | keyof typeof PROVIDERS
-      | undefined
-    if (!identifier) return []
-    // an exchanger without a preset is told its registration id, for its IPN URL
-    const options = identifier === "exchanger" ? { id: registration.id, ...registration.options } : registration.options
-    const provider = new PROVIDERS[identifier]({ logger }, options ?? {})
-    const id = registration.id ?? (provider as any).options_.id ?? identifier
-    return [{ providerId: `pp_${identifier}_${id}`, provider }]
-  })
+function hasProviderLookup(service: object): service is WithProviderLookup {
+  if (!("paymentProviderService_" in service)) return false
+  const lookup = service.paymentProviderService_
+  return typeof lookup === "object" && lookup !== null && "retrieveProvider" in lookup && typeof lookup.retrieveProvider === "function"
 }
 
+/**
+ * This app's registrations of the plugin's providers: the instances Medusa
+ * itself constructed and registered in the payment module, whatever the
+ * order of the config's modules and however each `resolve` is spelled.
+ */
+export async function redirectProviderRegistrations(container: MedusaContainer): Promise<ProviderRegistration[]> {
+  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+  if (!hasProviderLookup(paymentModule)) {
+    // fail loudly on a Medusa upgrade that changes the internals, rather than reconcile nothing
+    throw new MedusaError(
+      MedusaError.Types.UNEXPECTED_STATE,
+      "medusa-plugin-redirect-payments: the payment module has no paymentProviderService_.retrieveProvider; " +
+        "the plugin assumes the internals of @medusajs/payment 2.21 and needs an update for this Medusa version."
+    )
+  }
+  const lookup = paymentModule.paymentProviderService_
+  // disabled providers were dropped from the config: Medusa registers no instance for them
+  const enabled = await paymentModule.listPaymentProviders({ is_enabled: true })
+  return enabled.flatMap(({ id }) => {
+    const provider = lookup.retrieveProvider(id)
+    return provider instanceof RedirectPaymentProvider ? [{ providerId: id, provider }] : []
+  })
+}

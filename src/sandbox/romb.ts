@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import express, { Request, Response, Router } from "express"
 import { z } from "zod"
 import { ISO_4217 } from "../lib/iso4217"
-import { rombSignature } from "../providers/romb/signature"
+import { readRombBody, rombSignature } from "../providers/romb/signature"
 import { BodyValue, formText, JsonLexeme, jsonText, topLevelNumberLexeme } from "./body-text"
 import { controlInput, controlRouter, FaultSlot, faultSchema, hold, sendHttpFailure } from "./control"
 import { paymentPage, wantsJson } from "./page"
@@ -187,10 +187,10 @@ export function createRombSandbox(options: { baseUrl: () => string; merchant?: P
     const secret = opts.wrongSign ? "not-the-webhook-secret" : merchant.webhookSecret ?? merchant.privateKey
     const sent = opts.tamper ? tamper(fields, opts.tamper === true ? "amount" : opts.tamper) : fields
     if (opts.format === "form") {
-      const sign = rombSignature(formText(fields), FORM, secret)
+      const sign = rombSignature(readRombBody(formText(fields), FORM), secret)
       return { body: `${formText(sent)}&sign=${sign}`, contentType: FORM }
     }
-    const sign = rombSignature(jsonText(fields), JSON_TYPE, secret)
+    const sign = rombSignature(readRombBody(jsonText(fields), JSON_TYPE), secret)
     return { body: `${jsonText(sent).slice(0, -1)},"sign":${JSON.stringify(sign)}}`, contentType: JSON_TYPE }
   }
 

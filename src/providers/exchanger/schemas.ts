@@ -1,6 +1,10 @@
 import { z } from "zod"
+import { decimalAmountField, paymentSessionIdField, statusWordField } from "../../lib/notification-fields"
 import { reconcileAfterOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
 import { EXCHANGER_PRESETS } from "./presets"
+
+/** An exchanger's XML currency code, e.g. `CARDRUB`, `USDTTRC20`. */
+const currencyXmlCode = z.string().regex(/^[A-Za-z0-9_]{1,32}$/, "must be an exchanger currency code")
 
 const keyValues = z.array(z.object({ key: z.string().min(1), value: z.string() })).default([])
 
@@ -136,15 +140,22 @@ export const exchangerUpdateStatusAnswerSchema = z.union([
   z.object({ success: z.literal(false), error: engineError }),
 ])
 
-export const exchangerIpnSchema = z
-  .object({
-    orderUID: z.union([z.string(), z.number()]).transform(String),
-    orderId: z.string().min(1),
-    newStatus: z.string().min(1),
-    inAmount: z.union([z.string(), z.number()]).transform(String),
-    outAmount: z.union([z.string(), z.number()]).transform(String),
-    xml_from: z.string(),
-    xml_to: z.string(),
-    timestamp: z.union([z.string(), z.number()]).transform(String),
-  })
-  .loose()
+/**
+ * A verified IPN: the checksummed fields, each in its documented format.
+ * The checksum joins values with ":" and none of these formats holds a ":",
+ * so no value can absorb part of another. `toValues` (the payout requisites)
+ * and any field the checksum does not cover are never read or stored.
+ */
+export const exchangerIpnSchema = z.object({
+  orderUID: z.string().regex(/^[0-9]{1,18}$/, "must be the order's number"),
+  orderId: z.string().regex(/^[0-9a-f]{24}$/, "must be a 24-hex-digit ObjectId"),
+  newStatus: statusWordField,
+  inAmount: decimalAmountField,
+  outAmount: decimalAmountField,
+  xml_from: currencyXmlCode,
+  xml_to: currencyXmlCode,
+  timestamp: z.string().regex(/^[0-9]{10,13}$/, "must be a unix time in seconds or milliseconds"),
+})
+
+/** The IPN URL's query string: the plugin puts exactly the session id there. */
+export const exchangerIpnQuerySchema = z.object({ session_id: paymentSessionIdField }).strict()

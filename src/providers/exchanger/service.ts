@@ -12,18 +12,31 @@ import type {
   GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
-  ProviderWebhookPayload,
   RefundPaymentInput,
   RefundPaymentOutput,
 } from "@medusajs/framework/types"
 import { asMedusaError } from "../../lib/errors"
 import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
-import { GatewayWebhookResult, headerValue, RedirectPaymentProvider, SessionToReconcile } from "../../lib/redirect-provider"
+import { plainFields } from "../../lib/notification-fields"
+import {
+  GatewayWebhookPayload,
+  GatewayWebhookResult,
+  headerValue,
+  RedirectPaymentProvider,
+  SessionToReconcile,
+} from "../../lib/redirect-provider"
+import { exactMediaType, FORM_MEDIA_TYPE, parseStrictForm } from "../../lib/webhook-body"
 import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
 import { fillTemplate } from "../../lib/templates"
 import { ExchangerClient } from "./client"
-import { ExchangerOptions, exchangerIpnSchema, exchangerOptionsSchema, exchangerSessionInputSchema } from "./schemas"
+import {
+  ExchangerOptions,
+  exchangerIpnQuerySchema,
+  exchangerIpnSchema,
+  exchangerOptionsSchema,
+  exchangerSessionInputSchema,
+} from "./schemas"
 import { orderIpnSecret, verifyIpnChecksum } from "./signature"
 import { exchangerEventInput, exchangerStatus, UNPAID_STATUSES } from "./status"
 
@@ -34,9 +47,6 @@ export const ORDER_SECRET_KEY = "order_secret"
 export function parseExchangerOptions(options: unknown): ExchangerOptions {
   return parseProviderOptions(GATEWAY, exchangerOptionsSchema, options)
 }
-
-/** The IPN payload as the plugin's route hands it over, with the query string of the IPN URL. */
-type IpnPayload = ProviderWebhookPayload["payload"] & { query?: Record<string, unknown> }
 
 /**
  * BoxExchanger currency exchangers (obmin.me, pocketbank.net, any site of the
@@ -242,31 +252,51 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     )
   }
 
-  async getWebhookActionAndData(payload: IpnPayload): Promise<GatewayWebhookResult> {
-    this.rawBodyOf(payload)
-    const sessionId = payload.query?.session_id
-    if (typeof sessionId !== "string" || !sessionId) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, "Exchanger IPN: the IPN URL carries no session_id.")
+  /**
+   * The IPN: a form body (the doc's only format) read once, the session from
+   * the IPN URL's own query string, the checksum with the order's secret. The
+   * checksum may come as a body field `hash`, `sign` or `checksum` or a header
+   * `x-hash`/`hash`: exactly one of them.
+   */
+  protected verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult {
+    exactMediaType(GATEWAY, headerValue(payload.headers, "content-type"), [FORM_MEDIA_TYPE])
+    const fields = plainFields(parseStrictForm(GATEWAY, this.rawBodyOf(payload), { nested: { toValues: 2 } }))
+    if (!payload.rawQuery) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        "Exchanger IPN: the IPN URL carries no session_id; the exchanger must call the plugin's /hooks/payment-gateways route the order was created with."
+      )
     }
-    const ipn = this.parseNotification(exchangerIpnSchema, payload.data)
-    const data = payload.data as Record<string, unknown>
-    const received = data.hash ?? data.sign ?? data.checksum ?? headerValue(payload.headers, "x-hash") ?? headerValue(payload.headers, "hash")
-    if (!verifyIpnChecksum(ipn, orderIpnSecret(this.options_.ipnSecret, sessionId), received)) {
-      throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Exchanger IPN: the checksum is missing or invalid.")
+    const { session_id: sessionId } = this.parseNotification(
+      exchangerIpnQuerySchema,
+      plainFields(parseStrictForm(GATEWAY, payload.rawQuery))
+    )
+    const carriers = [fields.hash, fields.sign, fields.checksum, headerValue(payload.headers, "x-hash"), headerValue(payload.headers, "hash")]
+    const present = carriers.filter((carrier) => carrier !== undefined)
+    if (present.length !== 1) {
+      throw new MedusaError(
+        present.length ? MedusaError.Types.INVALID_DATA : MedusaError.Types.UNAUTHORIZED,
+        present.length ? "Exchanger IPN: the checksum is given more than once." : "Exchanger IPN: the checksum is missing."
+      )
+    }
+    const ipn = this.parseNotification(exchangerIpnSchema, fields)
+    if (!verifyIpnChecksum(ipn, orderIpnSecret(this.options_.ipnSecret, sessionId), present[0])) {
+      throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Exchanger IPN: the checksum is invalid.")
     }
     const sentAt = Number(ipn.timestamp) > 1e12 ? Number(ipn.timestamp) : Number(ipn.timestamp) * 1000
-    if (!Number.isFinite(sentAt) || Math.abs(Date.now() - sentAt) > this.options_.ipnMaxAgeSeconds * 1000) {
+    if (Math.abs(Date.now() - sentAt) > this.options_.ipnMaxAgeSeconds * 1000) {
       throw new MedusaError(
         MedusaError.Types.UNAUTHORIZED,
         `Exchanger IPN: timestamp ${ipn.timestamp} is outside the ${this.options_.ipnMaxAgeSeconds} s window (replayed or delayed).`
       )
     }
-    const route = this.options_.routes[Object.keys(this.options_.routes).find((c) => this.options_.routes[c].xmlFrom === ipn.xml_from) ?? ""]
-    if (Object.values(this.options_.routes).some((r) => r.xmlFrom) && !route) {
+    const routes = Object.values(this.options_.routes)
+    if (routes.some((route) => route.xmlFrom) && !routes.some((route) => route.xmlFrom === ipn.xml_from)) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `Exchanger IPN: xml_from ${ipn.xml_from} is not a currency of this provider's routes.`)
     }
-    return this.webhookResult(
-      exchangerEventInput(sessionId, { orderId: ipn.orderId, uid: ipn.orderUID, status: ipn.newStatus, inAmount: ipn.inAmount })
-    )
+    return this.webhookResult({
+      ...exchangerEventInput(sessionId, { orderId: ipn.orderId, uid: ipn.orderUID, status: ipn.newStatus, inAmount: ipn.inAmount }),
+      notification: ipn,
+    })
   }
 }

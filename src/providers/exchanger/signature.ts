@@ -9,21 +9,17 @@ export function orderIpnSecret(masterSecret: string, sessionId: string): string 
   return hmacSha256Hex(`boxexchanger-ipn:${sessionId}`, masterSecret)
 }
 
-export type IpnChecksumFields = {
-  orderId: string
-  newStatus: string
-  inAmount: string
-  outAmount: string
-  xml_from: string
-  xml_to: string
-  timestamp: string
-}
+/** The fields the IPN checksum covers, in its order. */
+export const IPN_CHECKSUM_FIELDS = ["orderId", "newStatus", "inAmount", "outAmount", "xml_from", "xml_to", "timestamp"] as const
 
-/** sha256(orderId:newStatus:inAmount:outAmount:xml_from:xml_to:timestamp:ipnSecret), as the doc gives it. */
+export type IpnChecksumFields = Record<(typeof IPN_CHECKSUM_FIELDS)[number], unknown>
+
+/**
+ * sha256(orderId:newStatus:inAmount:outAmount:xml_from:xml_to:timestamp:ipnSecret),
+ * as the doc's JavaScript gives it (an absent field concatenates as "undefined").
+ */
 export function ipnChecksum(fields: IpnChecksumFields, ipnSecret: string): string {
-  return sha256Hex(
-    [fields.orderId, fields.newStatus, fields.inAmount, fields.outAmount, fields.xml_from, fields.xml_to, fields.timestamp, ipnSecret].join(":")
-  )
+  return sha256Hex([...IPN_CHECKSUM_FIELDS.map((name) => String(fields[name])), ipnSecret].join(":"))
 }
 
 export function verifyIpnChecksum(fields: IpnChecksumFields, ipnSecret: string, received: unknown): boolean {

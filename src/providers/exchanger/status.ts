@@ -1,19 +1,18 @@
 import type { GatewayEventInput } from "../../lib/redirect-provider"
-import type { GatewayConfirmation } from "../../lib/session-data"
+import type { GatewayAction } from "../../lib/session-data"
 
 /**
- * BoxExchanger order statuses. The exchanger holds the customer's money from
- * `inProgress` until it pays the merchant out (`done`); `errorPayout` and
+ * BoxExchanger order statuses. `inProgress` is the customer's claim (the doc
+ * lets the client set it after a manual payment), so it stays pending until
+ * the exchanger accepts the payment (`inProgressPayout`); the exchanger then
+ * holds the money until it pays the merchant out (`done`). `errorPayout` and
  * `hold` keep the money held but need the operator.
  */
-export const EXCHANGER_STATUS: Record<
-  string,
-  { action: GatewayConfirmation["action"]; attention?: string; final?: boolean }
-> = {
+export const EXCHANGER_STATUS: Record<string, { action: GatewayAction; attention?: string; final?: boolean }> = {
   new: { action: "pending" },
   waitPayment: { action: "pending" },
   errorPayment: { action: "failed", final: true },
-  inProgress: { action: "authorized" },
+  inProgress: { action: "pending" },
   inProgressPayout: { action: "authorized" },
   errorPayout: { action: "authorized", attention: "the exchanger failed to pay the merchant out" },
   hold: { action: "authorized", attention: "the exchanger froze the order" },
@@ -25,8 +24,10 @@ export const EXCHANGER_STATUS: Record<
 /** An order the customer has not paid yet: the only kind a client may delete. */
 export const UNPAID_STATUSES = ["new", "waitPayment"]
 
-export function exchangerStatus(status: string) {
-  return EXCHANGER_STATUS[status] ?? { action: "pending" as const, attention: `unknown exchanger status "${status}"` }
+export function exchangerStatus(status: string): { action: GatewayAction; attention?: string; final?: boolean } {
+  return Object.prototype.hasOwnProperty.call(EXCHANGER_STATUS, status)
+    ? EXCHANGER_STATUS[status]
+    : { action: "unknown", attention: `unknown exchanger status "${status}"` }
 }
 
 /** The event an exchanger order's status stands for, from an IPN or from `order/get`. */

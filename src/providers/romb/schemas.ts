@@ -1,4 +1,12 @@
 import { z } from "zod"
+import {
+  decimalAmountField,
+  gatewayIdField,
+  isoDateTimeField,
+  paymentSessionIdField,
+  sha256HexField,
+  statusWordField,
+} from "../../lib/notification-fields"
 import { secretOption, timeoutOption, urlOption } from "../../lib/options"
 
 export const rombOptionsSchema = z.object({
@@ -57,14 +65,21 @@ export const rombCancelResponseSchema = z.object({
   message: z.string().optional(),
 })
 
-export const rombWebhookSchema = z.object({
-  id: z.union([z.string(), z.number()]).transform(String),
-  order_id: z.union([z.string(), z.number()]).transform(String),
-  amount: z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(String),
-  status: z.enum(["PAID", "WAIT", "PENDING", "CANCELED"]),
-  createdDateTime: z.string().optional(),
-  data: z.unknown().optional(),
-  sign: z.string(),
-})
+/**
+ * A verified Romb notification, every field in its documented format. Romb
+ * signs names and values, so further fields with plain names are kept (they
+ * are signed too); the ones decided on cannot absorb each other.
+ */
+export const rombWebhookSchema = z
+  .object({
+    id: gatewayIdField,
+    order_id: paymentSessionIdField,
+    amount: decimalAmountField,
+    status: statusWordField,
+    createdDateTime: isoDateTimeField.optional(),
+    data: z.unknown().optional(),
+    sign: sha256HexField,
+  })
+  .catchall(z.unknown())
 
 export type RombWebhook = z.output<typeof rombWebhookSchema>

@@ -12,20 +12,25 @@ import type {
   GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
-  ProviderWebhookPayload,
   RefundPaymentInput,
   RefundPaymentOutput,
 } from "@medusajs/framework/types"
 import { asMedusaError, GatewayError } from "../../lib/errors"
 import { currencyInfo, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
-import { GatewayWebhookResult, headerValue, RedirectPaymentProvider } from "../../lib/redirect-provider"
+import { plainFields } from "../../lib/notification-fields"
+import {
+  GatewayWebhookPayload,
+  GatewayWebhookResult,
+  headerValue,
+  RedirectPaymentProvider,
+} from "../../lib/redirect-provider"
 import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
 import { fillTemplate } from "../../lib/templates"
 import { RombClient } from "./client"
 import { RombOptions, rombOptionsSchema, rombSessionInputSchema, rombWebhookSchema } from "./schemas"
-import { verifyRombSignature } from "./signature"
-import { ROMB_INITIAL_STATUS, ROMB_STATUS_ACTION } from "./status"
+import { readRombBody, verifyRombSignature } from "./signature"
+import { ROMB_INITIAL_STATUS, rombAction } from "./status"
 
 const GATEWAY = "Romb"
 
@@ -167,22 +172,21 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
     )
   }
 
-  async getWebhookActionAndData(
-    payload: ProviderWebhookPayload["payload"]
-  ): Promise<GatewayWebhookResult> {
-    const raw = this.rawBodyOf(payload)
-    const contentType = headerValue(payload.headers, "content-type")
-    if (!verifyRombSignature(raw, contentType, this.webhookSecret)) {
+  protected verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult {
+    const fields = readRombBody(this.rawBodyOf(payload), headerValue(payload.headers, "content-type"))
+    if (!verifyRombSignature(fields, this.webhookSecret)) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Romb webhook: the signature is missing or invalid.")
     }
-    const event = this.parseNotification(rombWebhookSchema, payload.data)
+    const event = this.parseNotification(rombWebhookSchema, plainFields(fields))
+    const { sign: _sign, ...notification } = event
     return this.webhookResult({
-      action: ROMB_STATUS_ACTION[event.status],
+      action: rombAction(event.status),
       sessionId: event.order_id,
       amount: event.amount,
       eventKey: `${event.id}:${event.status}`,
       gatewayStatus: event.status,
       gatewayReference: event.id,
+      notification,
     })
   }
 }

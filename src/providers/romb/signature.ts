@@ -1,42 +1,37 @@
-import { MedusaError } from "@medusajs/framework/utils"
 import { hmacSha256Hex, signaturesEqual } from "../../lib/crypto"
-import { PhpArray, phpFormDecode, phpJsonDecode, phpJsonEncode, phpKsort, phpToString } from "../../lib/php"
+import { PhpArray, phpJsonEncode, phpKsort, phpToString } from "../../lib/php"
+import {
+  exactMediaType,
+  FORM_MEDIA_TYPE,
+  JSON_MEDIA_TYPE,
+  parseStrictForm,
+  parseStrictJsonObject,
+} from "../../lib/webhook-body"
+
+const GATEWAY = "Romb"
 
 /**
- * Romb's webhook signature, exactly as the PHP `verifySignature` in Romb's doc
- * computes it: decode the body as PHP would (`json_decode($raw, true)`, or
- * `$_POST` for a form body), drop `sign`, `ksort`, join `key=value` with `&`
- * (arrays as `json_encode(..., JSON_UNESCAPED_UNICODE)`), `rtrim` the `&`s,
- * HMAC-SHA256 hex with the secret.
+ * A Romb notification body, decoded once as the PHP in Romb's doc decodes it
+ * (`json_decode($raw, true)` for JSON, `$_POST` for a form), in the subset of
+ * both formats where PHP and an ordinary HTTP parser read the same fields.
+ * `data` is the one field the doc shows as nested.
  */
-function decodeBody(rawBody: string, contentType: string | undefined): PhpArray {
-  const invalid = (message: string) => new MedusaError(MedusaError.Types.INVALID_DATA, `Romb webhook: ${message}`)
-  if (contentType?.toLowerCase().includes("application/x-www-form-urlencoded")) {
-    try {
-      return phpFormDecode(rawBody)
-    } catch (error) {
-      throw invalid(`the form-urlencoded body cannot be decoded (${(error as Error).message}).`)
-    }
-  }
-  let decoded
-  try {
-    decoded = phpJsonDecode(rawBody)
-  } catch (error) {
-    throw invalid(`the body is not valid JSON (${(error as Error).message}).`)
-  }
-  // PHP decodes a JSON list to an array too, but Romb's fields come as an object
-  if (!(decoded instanceof Map) || !/^[ \t\n\r]*\{/.test(rawBody)) {
-    throw invalid("the body is not a JSON object.")
-  }
-  return decoded
+export function readRombBody(rawBody: string, contentType: string | undefined): PhpArray {
+  return exactMediaType(GATEWAY, contentType, [JSON_MEDIA_TYPE, FORM_MEDIA_TYPE]) === FORM_MEDIA_TYPE
+    ? parseStrictForm(GATEWAY, rawBody, { nested: { data: 1 } })
+    : parseStrictJsonObject(GATEWAY, rawBody)
 }
 
-/** The string Romb's PHP reference signs (`key=value&...`), for a raw webhook body; `sign` is excluded. */
-export function rombSignatureBase(rawBody: string, contentType?: string): string {
-  const fields = decodeBody(rawBody, contentType)
-  fields.delete("sign")
+/**
+ * The string Romb's PHP `verifySignature` signs for decoded fields: drop
+ * `sign`, `ksort`, join `key=value` with `&` (arrays as
+ * `json_encode(..., JSON_UNESCAPED_UNICODE)`), `rtrim` the `&`s.
+ */
+export function rombSignatureBase(fields: PhpArray): string {
+  const signed = new Map(fields)
+  signed.delete("sign")
   let base = ""
-  for (const [key, value] of phpKsort(fields)) {
+  for (const [key, value] of phpKsort(signed)) {
     // a failed json_encode is false, which PHP concatenates as ""
     base += `${key}=${value instanceof Map ? phpJsonEncode(value) || "" : phpToString(value)}&`
   }
@@ -44,12 +39,14 @@ export function rombSignatureBase(rawBody: string, contentType?: string): string
 }
 
 /** Hex HMAC-SHA256 of rombSignatureBase with the secret. */
-export function rombSignature(rawBody: string, contentType: string | undefined, secret: string): string {
-  return hmacSha256Hex(rombSignatureBase(rawBody, contentType), secret)
+export function rombSignature(fields: PhpArray, secret: string): string {
+  return hmacSha256Hex(rombSignatureBase(fields), secret)
 }
 
-/** True when the body's `sign` field matches; false when it is missing or wrong. */
-export function verifyRombSignature(rawBody: string, contentType: string | undefined, secret: string): boolean {
-  const received = decodeBody(rawBody, contentType).get("sign")
-  return signaturesEqual(rombSignature(rawBody, contentType, secret), received)
+/**
+ * True when the decoded body's `sign` matches, compared in constant time and,
+ * like PHP's `hash_equals`, case-sensitively (`hash_hmac` prints lowercase).
+ */
+export function verifyRombSignature(fields: PhpArray, secret: string): boolean {
+  return signaturesEqual(rombSignature(fields, secret), fields.get("sign"))
 }

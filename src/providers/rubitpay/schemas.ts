@@ -1,4 +1,12 @@
 import { z } from "zod"
+import {
+  decimalAmountField,
+  gatewayIdField,
+  isoDateTimeField,
+  paymentSessionIdField,
+  sha256HexField,
+  statusWordField,
+} from "../../lib/notification-fields"
 import { reconcileAfterOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
 
 export const RUBITPAY_URLS = {
@@ -73,15 +81,21 @@ export const rubitPayCheckAnswerSchema = rubitPayAnswerSchema.extend({
   currency: z.string().optional(),
 })
 
+/**
+ * A verified RubitPay notification: exactly the doc's fields, each in its
+ * documented format. RubitPay signs the sorted values joined with ":" and
+ * not their names, so a field the doc does not list, or a value outside its
+ * format, could carry text moved from a neighbour: both are refused.
+ */
 export const rubitPayWebhookSchema = z
   .object({
-    shop_id: z.union([z.string(), z.number()]).transform(String),
-    shop_order_id: z.string().min(1),
-    invoice_id: z.union([z.string(), z.number()]).transform(String),
-    status: z.enum(["success", "fail", "hold", "refund"]),
-    amount: z.union([z.string(), z.number()]).transform(String),
-    currency: z.string(),
-    created_at: z.string().optional(),
-    sign: z.string(),
+    shop_id: gatewayIdField,
+    shop_order_id: paymentSessionIdField,
+    invoice_id: gatewayIdField,
+    status: statusWordField,
+    amount: decimalAmountField,
+    currency: z.enum(RUBITPAY_CURRENCIES),
+    created_at: isoDateTimeField,
+    sign: sha256HexField,
   })
-  .loose()
+  .strict()

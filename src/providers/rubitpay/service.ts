@@ -12,15 +12,21 @@ import type {
   GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
-  ProviderWebhookPayload,
   RefundPaymentInput,
   RefundPaymentOutput,
 } from "@medusajs/framework/types"
 import { asMedusaError, GatewayError } from "../../lib/errors"
 import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
-import { phpFormDecode, phpJsonDecode } from "../../lib/php"
-import { GatewayWebhookResult, headerValue, RedirectPaymentProvider, SessionToReconcile } from "../../lib/redirect-provider"
+import { plainFields } from "../../lib/notification-fields"
+import {
+  GatewayWebhookPayload,
+  GatewayWebhookResult,
+  headerValue,
+  RedirectPaymentProvider,
+  SessionToReconcile,
+} from "../../lib/redirect-provider"
+import { exactMediaType, JSON_MEDIA_TYPE, parseStrictJsonObject } from "../../lib/webhook-body"
 import { parseStorefrontInput, readConfirmation, SESSION_KEYS } from "../../lib/session-data"
 import { fillTemplate } from "../../lib/templates"
 import { CheckResult, RubitPayClient } from "./client"
@@ -297,36 +303,28 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     return { data: { ...data, refunds: [...refunds, { shop_refund_id: refundId, amount }] } }
   }
 
-  async getWebhookActionAndData(payload: ProviderWebhookPayload["payload"]): Promise<GatewayWebhookResult> {
-    const raw = this.rawBodyOf(payload)
-    const form = headerValue(payload.headers, "content-type")?.includes("application/x-www-form-urlencoded")
-    let decoded
-    try {
-      decoded = form ? phpFormDecode(raw) : phpJsonDecode(raw)
-    } catch (error) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, `RubitPay webhook: the body is not valid JSON (${(error as Error).message}).`)
-    }
-    if (!(decoded instanceof Map)) {
-      throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay webhook: the body is not a JSON object.")
-    }
-    const fields = Object.fromEntries(decoded)
-    if (!verifyRubitPaySignature(fields, this.options_.secretKey)) {
+  protected verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult {
+    exactMediaType(GATEWAY, headerValue(payload.headers, "content-type"), [JSON_MEDIA_TYPE])
+    const fields = parseStrictJsonObject(GATEWAY, this.rawBodyOf(payload))
+    if (!verifyRubitPaySignature(Object.fromEntries(fields), this.options_.secretKey)) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "RubitPay webhook: the signature is missing or invalid.")
     }
-    const event = this.parseNotification(rubitPayWebhookSchema, payload.data)
+    const event = this.parseNotification(rubitPayWebhookSchema, plainFields(fields))
     if (event.shop_id !== this.options_.shopId) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, `RubitPay webhook: shop ${event.shop_id} is not this provider's shop.`)
     }
     const outcome = rubitPayOutcome(event.status)
+    const { sign: _sign, ...notification } = event
     return this.webhookResult({
       action: outcome,
       sessionId: event.shop_order_id,
       amount: event.amount,
       currencyCode: event.currency.toLowerCase(),
       // a refund notification carries the total refunded so far: each new total is a new event
-      eventKey: `${rubitPayEventKey(event.invoice_id, outcome)}${outcome === "refunded" ? `:${event.amount}` : ""}`,
+      eventKey: `${rubitPayEventKey(event.invoice_id, outcome, event.status)}${outcome === "refunded" ? `:${event.amount}` : ""}`,
       gatewayStatus: event.status,
       gatewayReference: event.invoice_id,
+      notification,
     })
   }
 
@@ -355,7 +353,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       sessionId: session.id,
       amount: check.amount ?? (data[SESSION_KEYS.gatewayAmount] as string),
       currencyCode: check.currency?.toLowerCase(),
-      eventKey: rubitPayEventKey(invoiceId, outcome),
+      eventKey: rubitPayEventKey(invoiceId, outcome, check.status),
       gatewayStatus: check.status,
       gatewayReference: invoiceId,
     })

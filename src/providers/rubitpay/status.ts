@@ -1,42 +1,45 @@
-import type { GatewayConfirmation } from "../../lib/session-data"
+import type { GatewayAction } from "../../lib/session-data"
 
 /**
  * RubitPay invoice statuses (webhook `status`, and `invoice/check`, which on
- * the engine behind RubitPay may also answer the numeric codes).
+ * the engine behind RubitPay may also answer the numeric codes). The doc says
+ * new notification types may appear at any time: any other word is unknown,
+ * recorded for the operator and changing nothing.
  */
-const STATUS_ACTION: Record<string, GatewayConfirmation["action"] | "refunded"> = {
-  success: "captured",
-  hold: "authorized",
-  fail: "failed",
-  rejected: "failed",
-  refund: "refunded",
-  created: "pending",
-  pending: "pending",
-  processing: "pending",
-  "1": "pending",
-  "2": "pending",
-  "3": "failed",
-  "4": "captured",
-  "5": "pending",
-  "6": "failed",
-  "8": "authorized",
-}
+const STATUS_ACTION = new Map<string, GatewayAction>([
+  ["success", "captured"],
+  ["hold", "authorized"],
+  ["fail", "failed"],
+  ["rejected", "failed"],
+  ["refund", "refunded"],
+  ["created", "pending"],
+  ["pending", "pending"],
+  ["processing", "pending"],
+  ["1", "pending"],
+  ["2", "pending"],
+  ["3", "failed"],
+  ["4", "captured"],
+  ["5", "pending"],
+  ["6", "failed"],
+  ["8", "authorized"],
+])
 
 /** A hold must be charged or released within 5 days; RubitPay does neither by itself (engine docs). */
 export const RUBITPAY_HOLD_DAYS = 5
 
-export type RubitPayOutcome = GatewayConfirmation["action"] | "refunded"
+export type RubitPayOutcome = GatewayAction
 
 export function rubitPayOutcome(status: string | number | undefined): RubitPayOutcome {
-  return STATUS_ACTION[String(status ?? "").toLowerCase()] ?? "pending"
+  return STATUS_ACTION.get(String(status ?? "").toLowerCase()) ?? "unknown"
 }
 
 /**
  * One key per invoice and outcome, so a webhook (`success`) and the status
- * call (which on the engine may answer `4`) name the same event.
+ * call (which on the engine may answer `4`) name the same event; an unknown
+ * status is keyed by its own word.
  */
-export function rubitPayEventKey(invoiceId: string, outcome: RubitPayOutcome): string {
-  return `${invoiceId}:${outcome}`
+export function rubitPayEventKey(invoiceId: string, outcome: RubitPayOutcome, status: string): string {
+  return outcome === "unknown" ? `${invoiceId}:unknown:${status}` : `${invoiceId}:${outcome}`
 }
 
 /** Error codes from RubitPay's doc: fatal ones stop the payment, the rest wait for the webhook. */

@@ -24,7 +24,7 @@ export const syncOrderGatewayPaymentsStep = createStep(
   "sync-order-gateway-payments",
   async (input: { order_id: string }, { container }) => {
     const sessions = await orderGatewaySessions(container, input.order_id)
-    const registrations = new Map(redirectProviderRegistrations(container).map((r) => [r.providerId, r]))
+    const registrations = new Map((await redirectProviderRegistrations(container)).map((r) => [r.providerId, r]))
     const results: GatewaySyncResult[] = []
     for (const session of sessions) {
       const base = { session_id: session.id, provider_id: session.provider_id, recorded: false }

@@ -4,16 +4,20 @@ import { paymentProviderId, receiveGatewayWebhook } from "../../../../lib/webhoo
 /**
  * Gateway webhooks: `POST /hooks/payment-gateways/{identifier}_{id}`.
  * Unlike Medusa's `/hooks/payment/:provider`, it verifies before it
- * acknowledges: 401 forged, 400 malformed, 404 unknown provider or session,
- * 200 once the event is stored (or was already).
+ * acknowledges: 401 forged, 400 malformed or ambiguous, 404 unknown provider
+ * or session, 200 once the event is stored (or was already), 5xx when it
+ * could not be stored (the gateway retries). Only the raw bytes (and the
+ * URL's raw query string) reach the provider: the framework's parse of the
+ * body is never used, so no decision rests on a second parser.
  */
 export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
+  const rawUrl = req.originalUrl ?? req.url
+  const query = rawUrl.indexOf("?")
   const result = await receiveGatewayWebhook(req.scope, paymentProviderId(req.params.provider), {
-    data: (req.body ?? {}) as Record<string, unknown>,
+    data: {},
     rawData: (req as MedusaRequest & { rawBody?: Buffer }).rawBody ?? "",
     headers: req.headers,
-    // the exchanger's IPN URL names the session in its query string
-    query: req.query,
-  } as Parameters<typeof receiveGatewayWebhook>[2])
+    rawQuery: query === -1 ? undefined : rawUrl.slice(query + 1),
+  })
   res.status(200).json({ received: true, ...result })
 }

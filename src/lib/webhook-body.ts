@@ -1,0 +1,164 @@
+import { MedusaError } from "@medusajs/framework/utils"
+import { PhpArray, phpJsonDecode, phpKey } from "./php"
+
+/**
+ * The one parse of a gateway notification. A signature is only worth
+ * something if every decision is taken from exactly the structure it was
+ * checked over, so a webhook is read once, from its raw bytes, by the
+ * gateway's reference parser (PHP `$_POST` / `json_decode` for Romb, Python
+ * `json.loads` for RubitPay, the engine's form parser for the exchanger), and
+ * only in the subset of the wire format where that parser and ordinary HTTP
+ * parsers (Express, `qs`) cannot disagree. Anything outside it is refused
+ * before it is stored: a media type other than the one parsed, a charset
+ * other than UTF-8, bytes that are not UTF-8, duplicate names, names PHP
+ * would rewrite (leading space or `+`, `.`, `[`), bracket syntax where the doc
+ * has flat fields, stray `&`/`=`, trailing data.
+ */
+
+export const JSON_MEDIA_TYPE = "application/json"
+export const FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+function refused(gateway: string, reason: string): MedusaError {
+  return new MedusaError(MedusaError.Types.INVALID_DATA, `${gateway} webhook: ${reason}`)
+}
+
+/**
+ * The media type of a `Content-Type` header when it is exactly one of
+ * `accepted`, with no parameter but `charset=utf-8`.
+ */
+export function exactMediaType(gateway: string, header: string | undefined, accepted: readonly string[]): string {
+  const [type, ...params] = (header ?? "").split(";")
+  const mediaType = type.trim().toLowerCase()
+  if (!accepted.includes(mediaType)) {
+    throw refused(gateway, `Content-Type must be ${accepted.join(" or ")}, not "${header ?? ""}".`)
+  }
+  for (const param of params) {
+    const match = /^\s*charset\s*=\s*("?)utf-8\1\s*$/i.exec(param)
+    if (!match) {
+      throw refused(gateway, `Content-Type parameter "${param.trim()}" is not accepted (only charset=utf-8).`)
+    }
+  }
+  if (params.length > 1) throw refused(gateway, "Content-Type repeats its charset.")
+  return mediaType
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+
+/** The request's exact bytes as UTF-8 text: a Buffer, a Buffer serialized by an event bus, or a string. */
+export function rawBodyText(gateway: string, rawData: unknown): string {
+  let bytes: Buffer | undefined
+  if (Buffer.isBuffer(rawData)) bytes = rawData
+  else if (typeof rawData === "string") bytes = Buffer.from(rawData, "utf8")
+  else if (isSerializedBuffer(rawData)) bytes = Buffer.from(rawData.data)
+  if (!bytes?.length) throw refused(gateway, "the raw request body is missing.")
+  try {
+    return UTF8.decode(bytes)
+  } catch {
+    throw refused(gateway, "the body is not UTF-8.")
+  }
+}
+
+function isSerializedBuffer(value: unknown): value is { type: "Buffer"; data: number[] } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { type?: unknown }).type === "Buffer" &&
+    Array.isArray((value as { data?: unknown }).data)
+  )
+}
+
+/** `json_decode($raw, true)` of a JSON object, refusing duplicate names at any depth. */
+export function parseStrictJsonObject(gateway: string, raw: string): PhpArray {
+  let decoded
+  try {
+    decoded = phpJsonDecode(raw, { rejectDuplicateKeys: true })
+  } catch (error) {
+    throw refused(gateway, `the body is not valid JSON (${(error as Error).message}).`)
+  }
+  if (!(decoded instanceof Map) || !/^[ \t\n\r]*\{/.test(raw)) {
+    throw refused(gateway, "the body is not a JSON object.")
+  }
+  return decoded
+}
+
+/** A field name every parser reads alike: a letter, then letters, digits and `_`. */
+export const PLAIN_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
+const SEGMENT = /^[A-Za-z0-9_]{1,64}$/
+const MAX_FIELDS = 200
+
+export type StrictFormOptions = {
+  /**
+   * Fields the doc shows as nested (`data[key]`, `toValues[0][key]`), with how
+   * many bracket levels each may have; every other name must be flat.
+   */
+  nested?: Record<string, number>
+}
+
+/** Percent-decoding with `+` as space, refusing a malformed `%`, NUL and non-UTF-8 bytes. */
+function formDecode(gateway: string, text: string): string {
+  if (/%(?![0-9A-Fa-f]{2})/.test(text)) throw refused(gateway, `malformed percent-encoding in "${text}".`)
+  const bytes = Buffer.from(
+    text.replace(/\+/g, " ").replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    "latin1"
+  )
+  if (bytes.includes(0)) throw refused(gateway, "a form field contains a NUL byte.")
+  try {
+    return UTF8.decode(bytes)
+  } catch {
+    throw refused(gateway, "a form field is not UTF-8 once percent-decoded.")
+  }
+}
+
+/**
+ * An application/x-www-form-urlencoded body as PHP's `$_POST` reads it, in
+ * the subset where `$_POST`, Express's `qs` and the engine's parsers agree:
+ * `name=value` pairs joined by single `&`, each name plain (or bracketed only
+ * where `nested` allows), each name once, no raw `=` in a value.
+ */
+export function parseStrictForm(gateway: string, raw: string, options: StrictFormOptions = {}): PhpArray {
+  if (!/^[\x21-\x7e]*$/.test(raw)) {
+    throw refused(gateway, "a form body may hold only printable ASCII (everything else percent-encoded).")
+  }
+  const pairs = raw.split("&")
+  if (pairs.length > MAX_FIELDS) throw refused(gateway, `more than ${MAX_FIELDS} form fields.`)
+  const result: PhpArray = new Map()
+  const seen = new Set<string>()
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=")
+    if (eq <= 0) throw refused(gateway, `form pair "${pair}" is not name=value.`)
+    const value = pair.slice(eq + 1)
+    if (value.includes("=")) throw refused(gateway, `form pair "${pair}" has a raw "=" in its value.`)
+    const name = formDecode(gateway, pair.slice(0, eq))
+    const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(name)
+    const base = match?.[1] ?? ""
+    const segments = match?.[2] ? match[2].slice(1, -1).split("][") : []
+    if (!match || !PLAIN_NAME.test(base) || !segments.every((s) => SEGMENT.test(s))) {
+      throw refused(gateway, `form field name "${name}" is not a plain name.`)
+    }
+    if (segments.length > (options.nested?.[base] ?? 0)) {
+      throw refused(gateway, `form field "${name}" uses bracket syntax where the doc has a flat field.`)
+    }
+    if (seen.has(name)) throw refused(gateway, `form field "${name}" appears twice.`)
+    seen.add(name)
+    setNested(gateway, result, [base, ...segments], formDecode(gateway, value), name)
+  }
+  return result
+}
+
+/** `$_POST[a][b] = value`, refusing a name that is both a value and a parent (`a=1&a[b]=2`). */
+function setNested(gateway: string, target: PhpArray, path: string[], value: string, name: string) {
+  let array = target
+  for (const segment of path.slice(0, -1)) {
+    const key = phpKey(segment)
+    const existing = array.get(key)
+    if (existing !== undefined && !(existing instanceof Map)) {
+      throw refused(gateway, `form field "${name}" clashes with a field of the same name.`)
+    }
+    const child: PhpArray = existing ?? new Map()
+    array.set(key, child)
+    array = child
+  }
+  const key = phpKey(path[path.length - 1])
+  if (array.has(key)) throw refused(gateway, `form field "${name}" clashes with a field of the same name.`)
+  array.set(key, value)
+}

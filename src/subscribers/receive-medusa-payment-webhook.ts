@@ -1,0 +1,41 @@
+import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
+import { MedusaError, PaymentWebhookEvents } from "@medusajs/framework/utils"
+import type { ProviderWebhookPayload } from "@medusajs/framework/types"
+import { paymentProviderId, receiveGatewayWebhook } from "../lib/webhook-inbox"
+
+/** The plugin's provider identifiers, as in `pp_{identifier}_{id}`. */
+const PLUGIN_PROVIDER = /^pp_(romb|rubitpay|exchanger)_/
+
+/**
+ * Medusa's built-in `/hooks/payment/:provider` acknowledges first and emits
+ * this event. Its own subscriber gets `not_supported` from the plugin's
+ * providers and does nothing; this one takes the same verified path as the
+ * plugin's route (one parse, signature, formats, session, inbox), so a
+ * merchant who configured either URL gets the same result. A forged or
+ * malformed body was already answered 200 by Medusa: it is logged and
+ * dropped, never retried; a storage failure is thrown so the event bus retries.
+ */
+export default async function receiveMedusaPaymentWebhook({
+  event,
+  container,
+}: SubscriberArgs<ProviderWebhookPayload>) {
+  const providerId = paymentProviderId(event.data.provider)
+  if (!PLUGIN_PROVIDER.test(providerId)) return
+  try {
+    await receiveGatewayWebhook(container, providerId, event.data.payload)
+  } catch (error) {
+    if (
+      MedusaError.isMedusaError(error) &&
+      [MedusaError.Types.UNAUTHORIZED, MedusaError.Types.INVALID_DATA, MedusaError.Types.NOT_FOUND].includes(error.type)
+    ) {
+      container.resolve("logger").warn(`Refused a webhook for ${providerId} on /hooks/payment: ${error.message}`)
+      return
+    }
+    throw error
+  }
+}
+
+export const config: SubscriberConfig = {
+  event: PaymentWebhookEvents.WebhookReceived,
+  context: { subscriberId: "redirect-payments-receive-medusa-payment-webhook" },
+}
