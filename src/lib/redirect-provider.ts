@@ -215,6 +215,16 @@ export abstract class RedirectPaymentProvider<
     return readConfirmation(this.sessionIdOf(data), data, this.confirmationKey())
   }
 
+  /**
+   * Whether the gateway's own verified word says the payment is over (failed,
+   * canceled, returned, released). Cancelling it then must not call the
+   * gateway back: the plugin cancels the Medusa payment after such news.
+   */
+  protected endedAtGateway(data: Record<string, unknown> | undefined): boolean {
+    const action = this.confirmationOf(data)?.action
+    return action === "canceled" || action === "failed"
+  }
+
   /** Builds the webhook result, sealing the confirmation for the session. */
   protected webhookResult(input: GatewayEventInput): GatewayWebhookResult {
     return buildGatewayEvent(this.confirmationKey(), input)

@@ -5,6 +5,7 @@ import {
   when,
   WorkflowResponse,
 } from "@medusajs/framework/workflows-sdk"
+import { cancelPaymentEndedAtGatewayStep } from "./steps/cancel-payment-ended-at-gateway"
 import { claimGatewayEventStep } from "./steps/claim-gateway-event"
 import { ensureOrderForSessionStep } from "./steps/ensure-order-for-session"
 import { recordGatewayConfirmationStep } from "./steps/record-gateway-confirmation"
@@ -56,6 +57,22 @@ export const processGatewayEventWorkflow = createWorkflow(
       )
     })
 
+    // after the order exists, a gateway ending also ends the Medusa payment
+    const ended = when(
+      "gateway-event-ends-payment",
+      { event, recorded },
+      ({ event, recorded }) => !!event && !!recorded?.applied && ["failed", "canceled"].includes(event.action)
+    ).then(() =>
+      cancelPaymentEndedAtGatewayStep(
+        transform({ event }, ({ event }) => ({
+          session_id: event!.session_id,
+          provider_id: event!.provider_id,
+          gateway_status: event!.gateway_status,
+          confirmation: event!.confirmation,
+        }))
+      )
+    )
+
     const refund = when(
       "gateway-event-refunds",
       { event },
@@ -81,14 +98,14 @@ export const processGatewayEventWorkflow = createWorkflow(
 
     when("gateway-event-settle", { event }, ({ event }) => !!event).then(() =>
       settleGatewayEventStep(
-        transform({ event, recorded }, ({ event, recorded }) => ({
+        transform({ event, recorded, ended }, ({ event, recorded, ended }) => ({
           event_id: event!.id,
           state: recorded?.flag_reason
             ? ("flagged" as const)
             : recorded?.applied || event!.action === "refunded"
               ? ("processed" as const)
               : ("ignored" as const),
-          flag_reason: recorded?.flag_reason,
+          flag_reason: recorded?.flag_reason ?? ended ?? undefined,
         }))
       )
     )

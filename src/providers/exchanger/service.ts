@@ -194,7 +194,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
    */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
     const data = input.data ?? {}
-    if (!data[SESSION_KEYS.gatewayReference]) return { data }
+    if (!data[SESSION_KEYS.gatewayReference] || this.endedAtGateway(data)) return { data }
     const order = await this.orderStatus(data)
     if (order.action === "canceled" || order.action === "failed") {
       return { data: { ...data, [SESSION_KEYS.gatewayStatus]: order.status } }

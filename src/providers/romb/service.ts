@@ -140,7 +140,7 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
     const data = input.data ?? {}
     const orderNumber = this.sessionIdOf(data)
     const confirmation = this.confirmationOf(data)
-    if (!orderNumber || !data[SESSION_KEYS.gatewayReference] || confirmation?.action === "canceled") {
+    if (!orderNumber || !data[SESSION_KEYS.gatewayReference] || this.endedAtGateway(data)) {
       return { data }
     }
     if (confirmation?.action === "captured") {

@@ -237,7 +237,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   /** Two-step: `invoice/unhold` releases the customer's money; a charged invoice needs a refund instead. */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
     const data = input.data ?? {}
-    if (!this.sessionIdOf(data) || !data[SESSION_KEYS.gatewayReference]) {
+    if (!this.sessionIdOf(data) || !data[SESSION_KEYS.gatewayReference] || this.endedAtGateway(data)) {
       return { data }
     }
     const shopOrderId = this.orderNumber(data)

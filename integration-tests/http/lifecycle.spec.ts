@@ -1,0 +1,110 @@
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import axios from "axios"
+import path from "node:path"
+import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
+import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
+import { seedStore, SeededStore } from "../helpers/seed-store"
+import { createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
+
+jest.setTimeout(180_000)
+
+const HOLD = "pp_rubitpay_hold"
+const OBMIN = "pp_exchanger_obmin"
+
+/**
+ * What a gateway says after the order exists: an ending (failure, cancel,
+ * return, release) ends the Medusa payment too, without calling the gateway
+ * back, and the operator is told on the order; what the customer merely
+ * claims (the exchanger's `inProgress`) makes no order.
+ */
+medusaIntegrationTestRunner({
+  cwd: path.join(__dirname, "../.."),
+  inApp: true,
+  testSuite: ({ api, getContainer }) => {
+    let seeded: SeededStore
+    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
+
+    beforeAll(async () => {
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [HOLD, OBMIN] })
+    })
+    beforeEach(async () => {
+      await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
+      await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-hold-shop", `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_hold`)
+    })
+
+    async function start(providerId: string, data: Record<string, unknown> = {}) {
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const session = await createPaymentSession(api, cart.id, providerId, data)
+      return { cart, session }
+    }
+    const paymentStatus = async (cartId: string) => (await api.get(`/store/carts/${cartId}/payment-status`, store())).data
+    const paidOrder = (cartId: string) =>
+      waitFor(async () => {
+        const status = await paymentStatus(cartId)
+        return status.status === "paid" ? (status.order_id as string) : undefined
+      })
+    async function payment(orderId: string) {
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({
+        entity: "order",
+        fields: ["payment_collections.payments.id", "payment_collections.payments.captured_at", "payment_collections.payments.canceled_at"],
+        filters: { id: orderId },
+      })
+      return (data[0] as any).payment_collections[0].payments[0]
+    }
+    const events = (sessionId: string) =>
+      getContainer().resolve(GATEWAY_INBOX_MODULE).listGatewayEvents({ session_id: sessionId }, { order: { created_at: "ASC" } })
+    const gatewayCalls = async (pathName: string) =>
+      (await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.filter((r: any) => r.path === pathName)
+    const walk = async (redirectUrl: string, status: string) =>
+      (await axios.post(`${redirectUrl}/${status}`, null, { headers: { Accept: "application/json" } })).data
+
+    it("RubitPay two-step: a fail after the held order exists cancels the Medusa payment without calling unhold", async () => {
+      const { cart, session } = await start(HOLD)
+      await rubitPaySandbox.click(session.data.redirect_url, "hold")
+      const orderId = await paidOrder(cart.id)
+      expect((await payment(orderId)).canceled_at).toBeFalsy()
+
+      await rubitPaySandbox.setStatus(session.id, "fail")
+      await waitFor(async () => ((await payment(orderId)).canceled_at ? true : undefined))
+      const ended = await payment(orderId)
+      expect(ended.captured_at).toBeFalsy()
+      expect(await gatewayCalls("/rubitpay/invoice/unhold")).toHaveLength(0)
+      const fail = (await events(session.id)).find((e: any) => e.gateway_status === "fail")
+      expect(fail).toEqual(
+        expect.objectContaining({ state: "processed", flag_reason: expect.stringMatching(/reported fail after the order was placed; the payment was canceled in Medusa/) })
+      )
+    })
+
+    it("exchanger: the customer's own inProgress makes no order; inProgressPayout makes one; done captures it once", async () => {
+      const { cart, session } = await start(OBMIN, { from_values: { card: "4111111111111111" } })
+      const claimed = await walk(session.data.redirect_url, "inProgress")
+      expect(claimed.ipn).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+      await waitFor(async () => ((await events(session.id))[0]?.state === "processed" ? true : undefined))
+      expect((await paymentStatus(cart.id)).status).toBe("pending")
+      const early = await api.post(`/store/carts/${cart.id}/complete`, {}, store()).catch((e) => e.response)
+      expect(early.data.type).toBe("cart")
+
+      await walk(session.data.redirect_url, "inProgressPayout")
+      const orderId = await paidOrder(cart.id)
+      expect((await payment(orderId)).captured_at).toBeFalsy()
+      await walk(session.data.redirect_url, "done")
+      await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cart.id } })
+      expect(data).toHaveLength(1)
+    })
+
+    it("exchanger: returned after the payment was accepted cancels the Medusa payment", async () => {
+      const { cart, session } = await start(OBMIN, { from_values: { card: "4111111111111111" } })
+      await walk(session.data.redirect_url, "inProgressPayout")
+      const orderId = await paidOrder(cart.id)
+      await walk(session.data.redirect_url, "returned")
+      await waitFor(async () => ((await payment(orderId)).canceled_at ? true : undefined))
+      expect(await gatewayCalls("/exchanger/obmin/api/public/exchanger/order/update-status")).toHaveLength(0)
+      const returned = (await events(session.id)).find((e: any) => e.gateway_status === "returned")
+      expect(returned.flag_reason).toMatch(/the payment was canceled in Medusa/)
+    })
+  },
+})

@@ -1,0 +1,68 @@
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
+import type { IPaymentModuleService } from "@medusajs/framework/types"
+import { SESSION_KEYS } from "../../lib/session-data"
+
+/** Emitted when a gateway ended a payment after its order was placed; other code may subscribe. */
+export const PAYMENT_CANCELED_BY_GATEWAY = "redirect_payments.payment.canceled_by_gateway"
+
+export type PaymentCanceledByGateway = {
+  payment_id: string
+  order_id?: string
+  session_id: string
+  provider_id: string
+  gateway_status: string
+}
+
+/**
+ * After the order exists, a gateway's failure, cancellation, return or
+ * release ends the Medusa payment too: the sealed news goes into the
+ * payment's data (so the provider's cancelPayment does not call the gateway
+ * back) and Medusa cancels the payment. A captured payment is not touched:
+ * the money may be back with the customer, which only the operator can
+ * confirm (and record as a refund); the event is flagged for them instead.
+ * Returns why the operator should look, or null when there was no payment.
+ */
+export const cancelPaymentEndedAtGatewayStep = createStep(
+  "cancel-payment-ended-at-gateway",
+  async (
+    input: { session_id: string; provider_id: string; gateway_status: string; confirmation: Record<string, unknown> },
+    { container }
+  ) => {
+    const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+    const [payment] = await paymentModule.listPayments(
+      { payment_session_id: input.session_id },
+      { select: ["id", "data", "captured_at", "canceled_at", "payment_collection_id"] }
+    )
+    if (!payment || payment.canceled_at) return new StepResponse(null)
+    const query = container.resolve(ContainerRegistrationKeys.QUERY)
+    const { data: links } = await query.graph({
+      entity: "order_payment_collection",
+      fields: ["order_id"],
+      filters: { payment_collection_id: payment.payment_collection_id },
+    })
+    const orderId = (links[0] as { order_id?: string } | undefined)?.order_id
+    if (payment.captured_at) {
+      return new StepResponse(
+        `the gateway reported ${input.gateway_status} after the payment was captured; if the money went back to the customer, record the refund on the order`
+      )
+    }
+    // UpdatePaymentDTO omits `data`, which the payment module does update
+    await paymentModule.updatePayment({
+      id: payment.id,
+      data: { ...payment.data, [SESSION_KEYS.gatewayStatus]: input.gateway_status, [SESSION_KEYS.confirmation]: input.confirmation },
+    } as Parameters<IPaymentModuleService["updatePayment"]>[0])
+    await paymentModule.cancelPayment(payment.id)
+    const canceled: PaymentCanceledByGateway = {
+      payment_id: payment.id,
+      order_id: orderId,
+      session_id: input.session_id,
+      provider_id: input.provider_id,
+      gateway_status: input.gateway_status,
+    }
+    await container.resolve(Modules.EVENT_BUS).emit({ name: PAYMENT_CANCELED_BY_GATEWAY, data: canceled })
+    return new StepResponse(
+      `the gateway reported ${input.gateway_status} after the order was placed; the payment was canceled in Medusa`
+    )
+  }
+)
