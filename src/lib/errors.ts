@@ -13,11 +13,17 @@ import { MedusaError } from "@medusajs/framework/utils"
  */
 export type GatewayErrorKind = "rejected" | "misconfigured" | "unavailable" | "unsupported"
 
-const MEDUSA_TYPE: Record<GatewayErrorKind, string> = {
-  rejected: MedusaError.Types.INVALID_DATA,
-  misconfigured: MedusaError.Types.UNEXPECTED_STATE,
-  unavailable: MedusaError.Types.UNEXPECTED_STATE,
-  unsupported: MedusaError.Types.NOT_ALLOWED,
+/**
+ * How each kind reaches the storefront and the admin: a gateway that does not
+ * answer is a 422 with code `gateway_unavailable` (try again or pay another
+ * way), which a storefront tells apart from a bug's 500; a merchant's setup
+ * error stays a 500, with its message kept and code `gateway_misconfigured`.
+ */
+const MEDUSA_ERROR: Record<GatewayErrorKind, { type: string; code?: string }> = {
+  rejected: { type: MedusaError.Types.INVALID_DATA },
+  misconfigured: { type: MedusaError.Types.UNEXPECTED_STATE, code: "gateway_misconfigured" },
+  unavailable: { type: MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR, code: "gateway_unavailable" },
+  unsupported: { type: MedusaError.Types.NOT_ALLOWED },
 }
 
 export class GatewayError extends Error {
@@ -43,7 +49,8 @@ export class GatewayError extends Error {
   }
 
   toMedusaError(): MedusaError {
-    return new MedusaError(MEDUSA_TYPE[this.kind], this.message, this.code)
+    const { type, code } = MEDUSA_ERROR[this.kind]
+    return new MedusaError(type, this.message, code ?? this.code)
   }
 }
 

@@ -27,6 +27,11 @@ export type GatewayRequest = {
    * gateway deduplicates by our reference). Only those are retried.
    */
   idempotent: boolean
+  /**
+   * Epoch ms by which the whole call, retries included, must be over: a
+   * customer waiting for a payment page is not kept past it.
+   */
+  deadline?: number
 }
 
 export type GatewayResponse = { status: number; body: unknown }
@@ -35,7 +40,11 @@ export type GatewayHttpClient = {
   request(request: GatewayRequest): Promise<GatewayResponse>
 }
 
+/** How long a customer waits, at most, for a gateway to open a payment (retries included). */
+export const CHECKOUT_DEADLINE_MS = 20_000
+
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+const MIN_ATTEMPT_MS = 500
 
 export function redact(text: string, secrets: string[]): string {
   return secrets
@@ -64,9 +73,10 @@ export function createGatewayHttpClient(options: GatewayHttpOptions): GatewayHtt
   const describe = (request: GatewayRequest) =>
     `${options.gateway} ${request.method} ${redact(request.path, options.secrets)}`
 
-  async function attempt(request: GatewayRequest): Promise<GatewayResponse> {
+  async function attempt(request: GatewayRequest, timeoutMs: number): Promise<GatewayResponse> {
     try {
       const response = await instance.request({
+        timeout: timeoutMs,
         method: request.method,
         url: request.path,
         params: request.params,
@@ -97,7 +107,7 @@ export function createGatewayHttpClient(options: GatewayHttpOptions): GatewayHtt
         kind: "unavailable",
         code: timedOut ? "timeout" : axiosError.code,
         message: timedOut
-          ? `${describe(request)} did not answer within ${options.timeoutMs} ms.`
+          ? `${describe(request)} did not answer within ${timeoutMs} ms.`
           : `${describe(request)} could not be reached (${axiosError.code ?? "network error"}).`,
       })
     }
@@ -112,8 +122,11 @@ export function createGatewayHttpClient(options: GatewayHttpOptions): GatewayHtt
           const delay = baseDelay * 2 ** (i - 1)
           await new Promise((r) => setTimeout(r, delay + Math.random() * delay))
         }
+        const remaining = request.deadline === undefined ? Infinity : request.deadline - Date.now()
+        // no retry too short to get an answer: the last error stands
+        if (i > 0 && remaining < MIN_ATTEMPT_MS) break
         try {
-          return await attempt(request)
+          return await attempt(request, Math.min(options.timeoutMs, Math.max(MIN_ATTEMPT_MS, remaining)))
         } catch (error) {
           lastError = error
         }

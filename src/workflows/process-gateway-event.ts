@@ -35,6 +35,7 @@ export const processGatewayEventWorkflow = createWorkflow(
           session_id: event!.session_id,
           action: event!.action,
           gateway_status: event!.gateway_status,
+          gateway_reference: event!.gateway_reference,
           confirmation: event!.confirmation,
         }))
       )

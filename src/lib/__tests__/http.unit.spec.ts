@@ -83,6 +83,19 @@ describe("createGatewayHttpClient", () => {
     expect(`${error.message} ${error.stack} ${JSON.stringify(error)}`).not.toContain("secret-api-key")
   })
 
+  it("keeps an idempotent call with its retries within the caller's deadline", async () => {
+    handler = () => undefined
+    const started = Date.now()
+    const error = await client(800)
+      .request({ method: "POST", path: "/create", idempotent: true, deadline: started + 1500 })
+      .catch((e) => e)
+    const elapsed = Date.now() - started
+    expect(error.code).toBe("timeout")
+    // 800 ms, then one retry in what is left (>= 500 ms) instead of two more full attempts (2,400 ms)
+    expect(hits).toBe(2)
+    expect(elapsed).toBeLessThan(1800)
+  })
+
   it("reports an unreachable gateway", async () => {
     const unreachable = createGatewayHttpClient({
       gateway: "Testpay",

@@ -48,14 +48,14 @@ export class RubitPayClient {
     })
   }
 
-  private async call(method: string, params: Record<string, unknown>, idempotent: boolean) {
+  private async call(method: string, params: Record<string, unknown>, idempotent: boolean, deadline?: number) {
     const body = signRubitPayRequest(
       Object.fromEntries(
         Object.entries({ shop_id: this.options.shopId, ...params }).filter(([, v]) => v !== undefined)
       ),
       this.options.secretKey
     )
-    return this.http.request({ method: "POST", path: `/invoice/${method}`, body, idempotent })
+    return this.http.request({ method: "POST", path: `/invoice/${method}`, body, idempotent, deadline })
   }
 
   private fail(method: string, status: number, errorCode?: string, message?: string): never {
@@ -81,8 +81,8 @@ export class RubitPayClient {
   }
 
   /** `invoice/try`: which extra fields (`add_ons_config`) the payway needs. */
-  async tryInvoice(request: Pick<InvoiceRequest, "shop_order_id" | "amount" | "currency" | "payway">) {
-    const response = await this.call("try", request, true)
+  async tryInvoice(request: Pick<InvoiceRequest, "shop_order_id" | "amount" | "currency" | "payway">, deadline?: number) {
+    const response = await this.call("try", request, true, deadline)
     if (response.status === 404) {
       return { addOnsConfig: {} }
     }
@@ -96,9 +96,9 @@ export class RubitPayClient {
    * `invoice/create` (single-step) or `invoice/hold` (two-step). Safe to
    * retry: RubitPay answers a repeated shop_order_id with the same invoice.
    */
-  async openInvoice(twoStep: boolean, request: InvoiceRequest): Promise<InvoiceResult> {
+  async openInvoice(twoStep: boolean, request: InvoiceRequest, deadline?: number): Promise<InvoiceResult> {
     const method = twoStep ? "hold" : "create"
-    const response = await this.call(method, request, true)
+    const response = await this.call(method, request, true, deadline)
     const answer = rubitPayInvoiceAnswerSchema.safeParse(response.body)
     if (!answer.success) this.unexpected(`invoice/${method}`, response.status)
     if (answer.data.result) {

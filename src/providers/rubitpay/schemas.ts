@@ -34,6 +34,11 @@ export const rubitPayOptionsSchema = z
     /** Hosts a storefront-supplied `return_url` may point to. */
     allowedReturnHosts: z.array(z.string().trim().min(1)).default([]),
     description: z.string().max(255).optional(),
+    /**
+     * Whether the shop has `invoice/check` (not in RubitPay's public doc). Off: payments follow the
+     * verified webhooks only, and reconciliation leaves this registration alone.
+     */
+    statusCall: z.boolean().default(true),
     /** How old an unconfirmed payment must be before reconciliation asks `invoice/check`. */
     reconcileAfterSeconds: reconcileAfterOption,
     timeoutMs: timeoutOption,

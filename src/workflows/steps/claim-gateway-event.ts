@@ -17,6 +17,7 @@ export const claimGatewayEventStep = createStep(
       session_id: event.session_id as string,
       action: event.action,
       gateway_status: event.gateway_status,
+      gateway_reference: event.gateway_reference ?? undefined,
       amount: event.amount as unknown as string,
       confirmation: event.confirmation as Record<string, unknown>,
     })

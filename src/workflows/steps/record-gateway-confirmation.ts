@@ -7,6 +7,7 @@ export type GatewayEventForSession = {
   session_id: string
   action: string
   gateway_status: string
+  gateway_reference?: string
   confirmation: Record<string, unknown>
 }
 
@@ -64,6 +65,8 @@ export const recordGatewayConfirmationStep = createStep(
       data: {
         ...session.data,
         [SESSION_KEYS.gatewayStatus]: event.gateway_status,
+        // a gateway whose create answer names no reference (RubitPay's documented one) names it here
+        [SESSION_KEYS.gatewayReference]: session.data?.[SESSION_KEYS.gatewayReference] ?? event.gateway_reference ?? null,
         [SESSION_KEYS.confirmation]: event.confirmation,
       },
       status: SESSION_STATUS[event.action],
