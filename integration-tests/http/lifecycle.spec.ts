@@ -2,6 +2,8 @@ import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import axios from "axios"
 import path from "node:path"
+import { runGatewayEvent } from "../../src/lib/run-gateway-event"
+import { buildGatewayEvent } from "../../src/lib/redirect-provider"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
 import { seedStore, SeededStore } from "../helpers/seed-store"
@@ -9,6 +11,7 @@ import { createCartReadyForPayment, createPaymentSession, waitFor } from "../hel
 
 jest.setTimeout(180_000)
 
+const ROMB = "pp_romb_romb"
 const HOLD = "pp_rubitpay_hold"
 const OBMIN = "pp_exchanger_obmin"
 
@@ -26,7 +29,7 @@ medusaIntegrationTestRunner({
     const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
 
     beforeAll(async () => {
-      seeded = await seedStore(getContainer(), { paymentProviderIds: [HOLD, OBMIN] })
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [ROMB, HOLD, OBMIN] })
     })
     beforeEach(async () => {
       await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
@@ -105,6 +108,57 @@ medusaIntegrationTestRunner({
       expect(await gatewayCalls("/exchanger/obmin/api/public/exchanger/order/update-status")).toHaveLength(0)
       const returned = (await events(session.id)).find((e: any) => e.gateway_status === "returned")
       expect(returned.flag_reason).toMatch(/the payment was canceled in Medusa/)
+    })
+
+    it("a paid cart is frozen until it is the order: changes and new sessions get a clear 400, the order is made for what was paid", async () => {
+      const { cart, session } = await start(ROMB)
+      const total = session.data.gateway_amount as string
+      // Romb's PAID is stored, and the process dies before it is processed
+      const paid = buildGatewayEvent("sandbox-romb-private", {
+        action: "captured",
+        sessionId: session.id,
+        amount: total,
+        eventKey: `tx-frozen:PAID`,
+        gatewayStatus: "PAID",
+        gatewayReference: "tx-frozen",
+      })
+      const [stored] = await getContainer().resolve(GATEWAY_INBOX_MODULE).createGatewayEvents([
+        {
+          provider_id: ROMB,
+          event_key: paid.data.event_key,
+          session_id: session.id,
+          action: paid.action,
+          gateway_status: "PAID",
+          gateway_reference: "tx-frozen",
+          amount: total,
+          state: "received",
+          confirmation: paid.data.confirmation,
+        },
+      ])
+
+      const more = await api
+        .post(`/store/carts/${cart.id}/line-items`, { variant_id: seeded.variantId, quantity: 1 }, store())
+        .catch((e) => e.response)
+      expect(more.status).toBe(400)
+      expect(more.data.message).toMatch(/^This cart is paid \(pp_romb_romb, status PAID\); it cannot change any more/)
+      const another = await api
+        .post(`/store/payment-collections/${session.payment_collection_id}/payment-sessions`, { provider_id: HOLD }, store())
+        .catch((e) => e.response)
+      expect(another.status).toBe(400)
+      const { data } = await api.get(`/store/carts/${cart.id}`, store())
+      expect(data.cart.items).toHaveLength(1)
+
+      await runGatewayEvent(getContainer(), stored.id)
+      const orderId = await paidOrder(cart.id)
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data: orders } = await query.graph({
+        entity: "order",
+        fields: ["total", "payment_collections.status", "payment_collections.payments.captures.amount"],
+        filters: { id: orderId },
+      })
+      const order = orders[0] as any
+      expect(order.payment_collections[0].status).toBe("completed")
+      expect(String(order.payment_collections[0].payments[0].captures[0].amount)).toBe(String(Number(total)))
     })
   },
 })

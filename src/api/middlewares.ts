@@ -1,4 +1,16 @@
 import { defineMiddlewares } from "@medusajs/framework/http"
+import { refuseChangesToPaidCart } from "./store/paid-cart-guard"
+
+/** Store routes that change what a cart costs, or replace its payment session. */
+const CART_CHANGES = [
+  { method: ["POST"], matcher: "/store/carts/:id", idParam: "cart_id" },
+  { method: ["POST"], matcher: "/store/carts/:id/line-items", idParam: "cart_id" },
+  { method: ["POST", "DELETE"], matcher: "/store/carts/:id/line-items/:line_id", idParam: "cart_id" },
+  { method: ["POST", "DELETE"], matcher: "/store/carts/:id/promotions", idParam: "cart_id" },
+  { method: ["POST"], matcher: "/store/carts/:id/shipping-methods", idParam: "cart_id" },
+  { method: ["POST"], matcher: "/store/carts/:id/taxes", idParam: "cart_id" },
+  { method: ["POST"], matcher: "/store/payment-collections/:id/payment-sessions", idParam: "payment_collection_id" },
+] as const
 
 export default defineMiddlewares({
   routes: [
@@ -8,5 +20,10 @@ export default defineMiddlewares({
       // Signatures are computed over the exact bytes the gateway sent.
       bodyParser: { preserveRawBody: true },
     },
+    ...CART_CHANGES.map(({ method, matcher, idParam }) => ({
+      method: [...method],
+      matcher,
+      middlewares: [refuseChangesToPaidCart(idParam)],
+    })),
   ],
 })
