@@ -5,6 +5,8 @@ import path from "node:path"
 import { runGatewayEvent } from "../../src/lib/run-gateway-event"
 import { buildGatewayEvent } from "../../src/lib/redirect-provider"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
+import { adminHeaders } from "../helpers/admin"
+import { rombSandbox } from "../helpers/romb-sandbox"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
 import { seedStore, SeededStore } from "../helpers/seed-store"
 import { createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
@@ -34,6 +36,7 @@ medusaIntegrationTestRunner({
     beforeEach(async () => {
       await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
       await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-hold-shop", `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_hold`)
+      await rombSandbox.setCallbackUrl(`${api.defaults.baseURL}/hooks/payment-gateways/romb_romb`)
     })
 
     async function start(providerId: string, data: Record<string, unknown> = {}) {
@@ -159,6 +162,57 @@ medusaIntegrationTestRunner({
       const order = orders[0] as any
       expect(order.payment_collections[0].status).toBe("completed")
       expect(String(order.payment_collections[0].payments[0].captures[0].amount)).toBe(String(Number(total)))
+    })
+
+    it("Romb (no refund call): a canceled order shows the refund due; the operator records the refund made in Romb's dashboard once", async () => {
+      const admin = await adminHeaders(getContainer(), api).catch(async () => {
+        // the admin user exists already when another test of this file registered it
+        const { data } = await api.post("/auth/user/emailpass", { email: "admin@example.com", password: "supersecret" })
+        return { headers: { authorization: `Bearer ${data.token}` } }
+      })
+      const { cart, session } = await start(ROMB)
+      await rombSandbox.pay(session.data.redirect_url)
+      const orderId = await paidOrder(cart.id)
+      await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
+      const paymentId = (await payment(orderId)).id
+      const total = session.data.gateway_amount as string
+
+      const refusedByRomb = await api.post(`/admin/payments/${paymentId}/refund`, { amount: 10 }, admin).catch((e) => e.response)
+      expect(refusedByRomb.status).toBe(400)
+      expect(refusedByRomb.data.message).toMatch(/Romb has no refund API.*record it on the order/)
+
+      const canceled = await api.post(`/admin/orders/${orderId}/cancel`, {}, admin).catch((e) => e.response)
+      const view = async () => (await api.get(`/admin/payment-gateways/orders/${orderId}`, admin)).data
+      // Medusa tries to refund captured payments when it cancels an order, logs the provider's refusal and cancels anyway
+      expect(canceled.status).toBe(200)
+      expect((await view()).payments[0]).toEqual(expect.objectContaining({ payment_id: paymentId, refund_due: total }))
+
+      const tooMuch = await api
+        .post(`/admin/payment-gateways/payments/${paymentId}/refund-made-at-gateway`, { amount: Number(total) + 1 }, admin)
+        .catch((e) => e.response)
+      expect(tooMuch.status).toBe(400)
+      const recorded = await api.post(
+        `/admin/payment-gateways/payments/${paymentId}/refund-made-at-gateway`,
+        { amount: Number(total), note: "Refunded in the Romb dashboard, ticket 42" },
+        admin
+      ).catch((e) => e.response)
+      expect(recorded.data).toEqual({ payment: expect.objectContaining({ id: paymentId }) })
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({
+        entity: "payment",
+        fields: ["refunds.amount", "refunds.note", "data"],
+        filters: { id: paymentId },
+      })
+      const refunded = data[0] as any
+      expect(refunded.refunds.map((r: any) => String(r.amount))).toEqual([String(Number(total))])
+      expect(refunded.data.refunds).toEqual([expect.objectContaining({ amount: total, made_at_gateway: true, note: "Refunded in the Romb dashboard, ticket 42" })])
+      expect(refunded.data.gateway_refund_made_at_gateway ?? null).toBeNull()
+      expect((await view()).payments[0].refund_due ?? null).toBeNull()
+      const again = await api
+        .post(`/admin/payment-gateways/payments/${paymentId}/refund-made-at-gateway`, { amount: 1 }, admin)
+        .catch((e) => e.response)
+      expect(again.status).toBe(400)
+      expect(again.data.message).toMatch(/0\.00 of this payment is captured and not yet refunded/)
     })
   },
 })

@@ -10,6 +10,8 @@ import type {
   InitiatePaymentInput,
   Logger,
   ProviderWebhookPayload,
+  RefundPaymentInput,
+  RefundPaymentOutput,
   RetrievePaymentInput,
   RetrievePaymentOutput,
   UpdatePaymentInput,
@@ -23,6 +25,7 @@ import {
   GatewayAction,
   GatewayConfirmation,
   readConfirmation,
+  refundMadeAtGatewaySchema,
   sealConfirmation,
   SESSION_KEYS,
 } from "./session-data"
@@ -223,6 +226,35 @@ export abstract class RedirectPaymentProvider<
   protected endedAtGateway(data: Record<string, unknown> | undefined): boolean {
     const action = this.confirmationOf(data)?.action
     return action === "canceled" || action === "failed"
+  }
+
+  /**
+   * A refund the operator made in the gateway's dashboard and records in
+   * Medusa (admin "Record a refund made at the gateway"): the admin workflow
+   * leaves it in the payment data, and the provider records it without
+   * calling the gateway. Only the server writes payment data, and session
+   * data may not carry this key (it is one of SESSION_KEYS).
+   */
+  protected refundMadeAtGateway(input: RefundPaymentInput): RefundPaymentOutput | undefined {
+    const { [SESSION_KEYS.refundMadeAtGateway]: marker, ...data } = input.data ?? {}
+    const parsed = refundMadeAtGatewaySchema.safeParse(marker)
+    if (!parsed.success) return undefined
+    const currency = String(data[SESSION_KEYS.currencyCode] ?? "")
+    if (!currency || !amountsMatch(input.amount, parsed.data.amount, currency)) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `${this.gatewayName}: the refund being recorded (${parsed.data.amount}) is not the refund Medusa is making; nothing was recorded.`
+      )
+    }
+    const refunds = Array.isArray(data[SESSION_KEYS.refunds]) ? (data[SESSION_KEYS.refunds] as unknown[]) : []
+    // Medusa merges payment data on update: a key is taken out by setting it to null
+    return {
+      data: {
+        ...data,
+        [SESSION_KEYS.refundMadeAtGateway]: null,
+        [SESSION_KEYS.refunds]: [...refunds, { ...parsed.data, made_at_gateway: true }],
+      },
+    }
   }
 
   /** Builds the webhook result, sealing the confirmation for the session. */

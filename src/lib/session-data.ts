@@ -14,6 +14,10 @@ export const SESSION_KEYS = {
   confirmation: "gateway_confirmation",
   /** A refund made at the gateway, waiting to be recorded in Medusa (payment data). */
   externalRefund: "gateway_external_refund",
+  /** A refund the operator made in the gateway's dashboard and is recording in Medusa (payment data). */
+  refundMadeAtGateway: "gateway_refund_made_at_gateway",
+  /** Refunds recorded on the payment (payment data). */
+  refunds: "refunds",
   /** The amount and currency the gateway order was created for. */
   gatewayAmount: "gateway_amount",
   currencyCode: "currency_code",
@@ -130,3 +134,13 @@ export function readConfirmation(
   const expected = hmacSha256Hex(confirmationSealBase(sessionId, rest), key)
   return signaturesEqual(expected, seal) ? parsed.data : undefined
 }
+
+/** What the admin's "record a refund made at the gateway" leaves in the payment data for the provider. */
+export const refundMadeAtGatewaySchema = z.object({
+  amount: z.string().regex(/^\d+(\.\d+)?$/),
+  note: z.string().max(500).optional(),
+  recorded_by: z.string().optional(),
+  recorded_at: z.string(),
+})
+
+export type RefundMadeAtGateway = z.infer<typeof refundMadeAtGatewaySchema>

@@ -1,2 +1,3 @@
 export * from "./process-gateway-event"
 export * from "./sync-order-gateway-payments"
+export * from "./record-refund-made-at-gateway"

@@ -9,7 +9,7 @@ import { cancelPaymentEndedAtGatewayStep } from "./steps/cancel-payment-ended-at
 import { claimGatewayEventStep } from "./steps/claim-gateway-event"
 import { ensureOrderForSessionStep } from "./steps/ensure-order-for-session"
 import { recordGatewayConfirmationStep } from "./steps/record-gateway-confirmation"
-import { prepareGatewayRefundStep } from "./steps/record-gateway-refund"
+import { prepareGatewayRefundStep } from "./steps/prepare-gateway-refund"
 import { settleGatewayEventStep } from "./steps/settle-gateway-event"
 
 export const processGatewayEventWorkflowId = "process-gateway-event"

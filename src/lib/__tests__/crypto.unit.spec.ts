@@ -9,11 +9,16 @@ describe("crypto helpers", () => {
     )
   })
 
-  it("compares signatures exactly, ignoring hex case", () => {
-    expect(signaturesEqual("abcdef", "ABCDEF")).toBe(true)
+  it("compares signatures exactly and case-sensitively, like PHP's hash_equals", () => {
+    expect(signaturesEqual("abcdef", "abcdef")).toBe(true)
+    // every gateway's reference prints lowercase hex: an uppercase copy is not what it sent
+    expect(signaturesEqual("abcdef", "ABCDEF")).toBe(false)
+    expect(signaturesEqual("abcdef", "abcdeF")).toBe(false)
     expect(signaturesEqual("abcdef", "abcdee")).toBe(false)
     expect(signaturesEqual("abcdef", "abcdef0")).toBe(false)
     expect(signaturesEqual("abcdef", undefined)).toBe(false)
     expect(signaturesEqual("abcdef", ["abcdef"])).toBe(false)
+    expect(signaturesEqual("abcdef", "")).toBe(false)
+    expect(signaturesEqual("abcdef", " abcdef")).toBe(false)
   })
 })

@@ -217,10 +217,13 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     return this.cancelPayment(input)
   }
 
-  async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+  /** The exchanger has no refund call: a return it made is recorded from the admin. */
+  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const recorded = this.refundMadeAtGateway(input)
+    if (recorded) return recorded
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
-      "The exchanger has no refund API: arrange the return with the exchanger. Nothing was refunded by Medusa."
+      "The exchanger has no refund API: arrange the return with the exchanger, then record it on the order (Gateway payments: Record a refund made at the gateway). Nothing was refunded by Medusa."
     )
   }
 

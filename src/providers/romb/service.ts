@@ -165,10 +165,13 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
     return this.cancelPayment(input)
   }
 
-  async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+  /** Romb has no refund call: a refund made in Romb's dashboard is recorded from the admin. */
+  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const recorded = this.refundMadeAtGateway(input)
+    if (recorded) return recorded
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
-      "Romb has no refund API: make the refund in the Romb dashboard (romb.mx). Nothing was refunded by Medusa."
+      "Romb has no refund API: make the refund in the Romb dashboard (romb.mx), then record it on the order (Gateway payments: Record a refund made at the gateway). Nothing was refunded by Medusa."
     )
   }
 

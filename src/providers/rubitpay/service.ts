@@ -274,6 +274,8 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   }
 
   async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const recorded = this.refundMadeAtGateway(input)
+    if (recorded) return recorded
     const data = input.data ?? {}
     const currency = data[SESSION_KEYS.currencyCode] as string
     const refundId = input.context?.idempotency_key
@@ -292,8 +294,14 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
           `RubitPay reported ${external.amount} refunded in total, which does not match this refund of ${amount}; nothing was recorded.`
         )
       }
-      const { [SESSION_KEYS.externalRefund]: _consumed, ...rest } = data
-      return { data: { ...rest, refunds: [...refunds, { shop_refund_id: refundId, amount, reported_by: external.event_key }] } }
+      // consumed: Medusa merges payment data on update, so the key is set to null, not left out
+      return {
+        data: {
+          ...data,
+          [SESSION_KEYS.externalRefund]: null,
+          refunds: [...refunds, { shop_refund_id: refundId, amount, reported_by: external.event_key }],
+        },
+      }
     }
     await this.client
       .refund({

@@ -1,10 +1,23 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import type { BigNumberInput } from "@medusajs/framework/types"
+import { MathBN } from "@medusajs/framework/utils"
 import { GATEWAY_INBOX_MODULE } from "../../../../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../../../../modules/gateway-inbox/service"
 import { toGatewayAmount } from "../../../../../lib/money"
-import { orderGatewaySessions } from "../../../../../lib/order-gateway-sessions"
+import { OrderGatewaySession, orderGatewaySessions } from "../../../../../lib/order-gateway-sessions"
 import { SESSION_KEYS } from "../../../../../lib/session-data"
+
+/**
+ * What the customer is owed at the gateway: a canceled order whose payment
+ * is still captured there (the gateway has no refund call, or the refund is
+ * made in its dashboard), until the operator records the refund.
+ */
+function refundDue(session: OrderGatewaySession): string | null {
+  const currency = session.data[SESSION_KEYS.currencyCode]
+  if (!session.order_canceled || !session.payment || !currency) return null
+  const due = MathBN.sub(session.payment.captured, session.payment.refunded)
+  return due.gt(0) ? toGatewayAmount(due, currency) : null
+}
 
 /**
  * `GET /admin/payment-gateways/orders/:id`: the order's redirect-gateway
@@ -32,6 +45,8 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
       gateway_status: session.data[SESSION_KEYS.gatewayStatus] ?? null,
       amount: session.data[SESSION_KEYS.gatewayAmount] ?? null,
       currency_code: session.data[SESSION_KEYS.currencyCode] ?? null,
+      payment_id: session.payment?.id ?? null,
+      refund_due: refundDue(session),
     })),
     events: events.map((event) => {
       // not every gateway names the currency in its notification: it is the session's
