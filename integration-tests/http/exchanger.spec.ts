@@ -54,13 +54,25 @@ medusaIntegrationTestRunner({
     const events = (sessionId: string) =>
       getContainer().resolve(GATEWAY_INBOX_MODULE).listGatewayEvents({ session_id: sessionId })
 
-    it("checkout: inProgress IPN -> order with the payment authorized; done IPN -> captured", async () => {
+    it("checkout: inProgress IPN (the customer's claim) stays pending; inProgressPayout -> order authorized; done -> captured", async () => {
       const { cart, session } = await start()
       expect(session.data).toEqual(
         expect.objectContaining({ gateway: "exchanger", gateway_status: "new", redirect_url: expect.stringMatching(/\/exchanger\/obmin\/uk\/payment\/\d+\//) })
       )
-      const paid = await walk(session.data.redirect_url, "inProgress")
-      expect(paid.ipn).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+      const claimed = await walk(session.data.redirect_url, "inProgress")
+      expect(claimed.ipn).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+      await waitFor(async () => {
+        const [event] = await events(session.id)
+        return event && !["received", "processing"].includes(event.state) ? event : undefined
+      })
+      expect(await events(session.id)).toEqual([expect.objectContaining({ gateway_status: "inProgress", action: "pending" })])
+      expect((await status(cart.id)).status).toBe("pending")
+      const early = await completeCart(api, cart.id)
+      expect(early.body.type).toBe("cart")
+      expect(early.body.error.message).toMatch(/has not confirmed the payment yet/)
+
+      const accepted = await walk(session.data.redirect_url, "inProgressPayout")
+      expect(accepted.ipn).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
       const orderId = await paidOrder(cart.id)
       expect((await payment(orderId)).captured_at).toBeFalsy()
       await walk(session.data.redirect_url, "done")
@@ -70,7 +82,7 @@ medusaIntegrationTestRunner({
     it("a lost IPN: the reconciliation job asks order/get and creates the order, once across two instances", async () => {
       const { cart, session } = await start()
       await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
-      expect((await walk(session.data.redirect_url, "inProgress")).ipn.delivered).toBe(false)
+      expect((await walk(session.data.redirect_url, "inProgressPayout")).ipn.delivered).toBe(false)
       expect((await status(cart.id)).status).toBe("pending")
       // two instances running the job at the same moment
       const runs = await Promise.all([1, 2].map(() => reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)))
@@ -80,6 +92,26 @@ medusaIntegrationTestRunner({
       expect(await events(session.id)).toHaveLength(1)
       // a second run finds nothing new
       expect(await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)).toHaveLength(0)
+    })
+
+    it("reconciliation finding only the customer's claim (inProgress) creates no order; the exchanger's acceptance does", async () => {
+      const { cart, session } = await start()
+      await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
+      expect((await walk(session.data.redirect_url, "inProgress")).ipn.delivered).toBe(false)
+      expect(await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)).toHaveLength(1)
+      await waitFor(async () => {
+        const [event] = await events(session.id)
+        return event && !["received", "processing"].includes(event.state) ? event : undefined
+      })
+      expect(await events(session.id)).toEqual([expect.objectContaining({ gateway_status: "inProgress", action: "pending" })])
+      expect((await status(cart.id)).status).toBe("pending")
+      expect((await completeCart(api, cart.id)).body.type).toBe("cart")
+
+      await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
+      expect((await walk(session.data.redirect_url, "inProgressPayout")).ipn.delivered).toBe(false)
+      expect(await reconcilePendingPayments(getContainer(), Date.now() + 10 * 60_000)).toHaveLength(1)
+      const orderId = await paidOrder(cart.id)
+      expect((await payment(orderId)).captured_at).toBeFalsy()
     })
 
     it("an order unpaid past its lifetime is deleted at the exchanger and the session marked expired", async () => {
@@ -102,7 +134,7 @@ medusaIntegrationTestRunner({
 
     it("the done IPN is lost: the operator's Sync with gateway asks order/get and captures the payment", async () => {
       const { cart, session } = await start()
-      await walk(session.data.redirect_url, "inProgress")
+      await walk(session.data.redirect_url, "inProgressPayout")
       const orderId = await paidOrder(cart.id)
       await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
       expect((await walk(session.data.redirect_url, "done")).ipn.delivered).toBe(false)
@@ -153,7 +185,7 @@ medusaIntegrationTestRunner({
     it("a duplicated IPN is processed once", async () => {
       const { cart, session } = await start()
       await axios.post(`${control("obmin")}/ipn-mode`, { mode: "duplicate" })
-      await walk(session.data.redirect_url, "inProgress")
+      await walk(session.data.redirect_url, "inProgressPayout")
       await paidOrder(cart.id)
       expect(await events(session.id)).toHaveLength(1)
     })

@@ -2,6 +2,7 @@ import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import axios from "axios"
 import path from "node:path"
+import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payments"
 import { runGatewayEvent } from "../../src/lib/run-gateway-event"
 import { buildGatewayEvent } from "../../src/lib/redirect-provider"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
@@ -14,6 +15,7 @@ import { createCartReadyForPayment, createPaymentSession, waitFor } from "../hel
 jest.setTimeout(180_000)
 
 const ROMB = "pp_romb_romb"
+const SINGLE = "pp_rubitpay_rubitpay"
 const HOLD = "pp_rubitpay_hold"
 const OBMIN = "pp_exchanger_obmin"
 
@@ -31,11 +33,12 @@ medusaIntegrationTestRunner({
     const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
 
     beforeAll(async () => {
-      seeded = await seedStore(getContainer(), { paymentProviderIds: [ROMB, HOLD, OBMIN] })
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [ROMB, SINGLE, HOLD, OBMIN] })
     })
     beforeEach(async () => {
       await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
       await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-hold-shop", `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_hold`)
+      await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-shop", `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_rubitpay`)
       await rombSandbox.setCallbackUrl(`${api.defaults.baseURL}/hooks/payment-gateways/romb_romb`)
     })
 
@@ -213,6 +216,59 @@ medusaIntegrationTestRunner({
         .catch((e) => e.response)
       expect(again.status).toBe(400)
       expect(again.data.message).toMatch(/0\.00 of this payment is captured and not yet refunded/)
+    })
+
+    it("a dropped session paid at RubitPay is verified, recorded and flagged with its cart, not answered 404", async () => {
+      const { cart, session: first } = await start(SINGLE)
+      // the shopper goes back and starts over: Medusa drops the first session, its invoice stays payable
+      const second = await createPaymentSession(api, cart.id, SINGLE, {})
+      expect(second.id).not.toBe(first.id)
+      const { data } = await api.get(`/store/carts/${cart.id}?fields=payment_collection.payment_sessions.id`, store())
+      expect(data.cart.payment_collection.payment_sessions.map((s: any) => s.id)).toEqual([second.id])
+
+      const paid = await rubitPaySandbox.click(first.data.redirect_url, "pay")
+      expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+      const [event] = await events(first.id)
+      expect(event).toEqual(
+        expect.objectContaining({
+          state: "flagged",
+          action: "captured",
+          flag_reason: expect.stringContaining(`which cart ${cart.id} no longer has`),
+        })
+      )
+      const { data: orders } = await getContainer()
+        .resolve(ContainerRegistrationKeys.QUERY)
+        .graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cart.id } })
+      expect(orders).toHaveLength(0)
+      const [order] = await getContainer().resolve(GATEWAY_INBOX_MODULE).listGatewayOrders({ session_id: first.id })
+      expect(order).toEqual(expect.objectContaining({ state: "dropped", cart_id: cart.id, currency_code: "rub" }))
+    })
+
+    it("reconciliation finds a lost webhook as fast among 20,000 settled and 2,000 not-yet-due payments as on an empty shop", async () => {
+      const inbox = getContainer().resolve(GATEWAY_INBOX_MODULE)
+      const manager = getContainer().resolve("__pg_connection__")
+      // a busy shop: settled gateway orders in the 7-day window, and open ones checked a moment ago
+      await manager.raw(
+        `insert into gateway_order (id, provider_id, session_id, payment_collection_id, amount, raw_amount, currency_code, state, next_check_at, created_at)
+         select 'gword_settled_' || n, ?, 'payses_settled_' || n, 'pay_col_' || n, 1790.5, '{"value":"1790.5","precision":20}', 'rub',
+                case when n <= 20000 then 'settled' else 'open' end,
+                case when n <= 20000 then null else now() + interval '10 minutes' end,
+                now() - (n % 6000) * interval '1 minute'
+           from generate_series(1, 22000) n`,
+        [SINGLE]
+      )
+      const { cart, session } = await start(SINGLE)
+      await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-shop", null)
+      await rubitPaySandbox.click(session.data.redirect_url, "pay")
+      const started = Date.now()
+      const recorded = await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)
+      const took = Date.now() - started
+      expect(recorded).toHaveLength(1)
+      await paidOrder(cart.id)
+      console.log(`[lifecycle] reconciliation run among 22,000 recorded gateway orders: ${took} ms`)
+      await manager.raw(`delete from gateway_order where id like 'gword_settled_%'`)
+      // the gateway's final word settles the record: later runs do not ask about it again
+      await waitFor(async () => ((await inbox.listGatewayOrders({ session_id: session.id }))[0]?.state === "settled" ? true : undefined))
     })
   },
 })

@@ -28,7 +28,7 @@ const PLUGIN_PROVIDERS = [
 medusaIntegrationTestRunner({
   cwd: path.join(__dirname, "../.."),
   inApp: true,
-  testSuite: ({ getContainer }) => {
+  testSuite: ({ getContainer, dbConnection }) => {
     it("finds every registration of the plugin's providers in the config, and nothing else", async () => {
       const registrations = await redirectProviderRegistrations(getContainer())
       expect(registrations.map((r) => r.providerId).sort()).toEqual(PLUGIN_PROVIDERS)
@@ -37,6 +37,17 @@ medusaIntegrationTestRunner({
       const payment = getContainer().resolve<IPaymentModuleService>(Modules.PAYMENT)
       const enabled = (await payment.listPaymentProviders({ is_enabled: true })).map((p) => p.id)
       expect(enabled).toEqual(expect.arrayContaining([...PLUGIN_PROVIDERS, "pp_system_default"]))
+    })
+
+    it("skips a provider still enabled in Medusa's table after its removal from the config", async () => {
+      // Medusa keeps such a row enabled; it has no instance, and must not stop the others' reconciliation
+      await dbConnection.raw("insert into payment_provider (id, is_enabled) values ('pp_romb_removed', true)")
+      try {
+        const registrations = await redirectProviderRegistrations(getContainer())
+        expect(registrations.map((r) => r.providerId).sort()).toEqual(PLUGIN_PROVIDERS)
+      } finally {
+        await dbConnection.raw("delete from payment_provider where id = 'pp_romb_removed'")
+      }
     })
 
     it("returns the very instances the payment module calls, the same on every call", async () => {

@@ -1,5 +1,6 @@
 import { defineMiddlewares } from "@medusajs/framework/http"
 import { refuseChangesToPaidCart } from "./store/paid-cart-guard"
+import { recordGatewayOrdersAfterSessionCreated } from "./store/record-gateway-orders"
 
 /** Store routes that change what a cart costs, or replace its payment session. */
 const CART_CHANGES = [
@@ -19,6 +20,11 @@ export default defineMiddlewares({
       matcher: "/hooks/payment-gateways/:provider",
       // Signatures are computed over the exact bytes the gateway sent.
       bodyParser: { preserveRawBody: true },
+    },
+    {
+      method: ["POST"],
+      matcher: "/store/payment-collections/:id/payment-sessions",
+      middlewares: [recordGatewayOrdersAfterSessionCreated],
     },
     ...CART_CHANGES.map(({ method, matcher, idParam }) => ({
       method: [...method],

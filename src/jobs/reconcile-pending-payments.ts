@@ -1,6 +1,6 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { openGatewaySessions, reconcileOneSession } from "../lib/reconcile"
+import { dueGatewaySessions, reconcileOneSession } from "../lib/reconcile"
 import { redirectProviderRegistrations } from "../providers/registry"
 
 const BATCH_SIZE = 50
@@ -15,12 +15,13 @@ async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise
 /**
  * A gateway's notification may be lost (the exchanger sends its IPN once),
  * and the customer may never come back to complete the cart. For every
- * provider with a status call, this asks the gateway about each session still
- * pending (or authorized but not captured) after `reconcileAfterSeconds`, and
- * records what it learns exactly as a verified notification would: same
- * inbox, same event keys, same processing. Bounded per run (a rotating slice
- * of at most 50 sessions per registration, 4 at a time, for 7 days after
- * creation); safe on several instances (the inbox is unique per event).
+ * provider with a status call, this asks the gateway about each open gateway
+ * order the plugin recorded, from `reconcileAfterSeconds` after its creation
+ * and then at doubling intervals (at most hourly) for 7 days, and records
+ * what it learns exactly as a verified notification would: same inbox, same
+ * event keys, same processing. Bounded per run (the 50 most overdue per
+ * registration, 4 at a time); safe on several instances (orders are taken
+ * with `skip locked`, and the inbox is unique per event).
  */
 export async function reconcilePendingPayments(container: MedusaContainer, now = Date.now()) {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
@@ -28,14 +29,8 @@ export async function reconcilePendingPayments(container: MedusaContainer, now =
   for (const registration of await redirectProviderRegistrations(container)) {
     const { providerId, provider } = registration
     if (!provider.reconcileSession) continue
-    const due = await openGatewaySessions(container, providerId, {
-      statuses: ["pending", "authorized"],
-      createdBefore: now - provider.reconcileAfterSeconds * 1000,
-    })
-    // each minute asks about the next slice, so no session waits behind ones that stay pending
-    const start = due.length ? (Math.floor(now / 60_000) * BATCH_SIZE) % due.length : 0
-    const batch = [...due.slice(start), ...due.slice(0, start)].slice(0, BATCH_SIZE)
-    await inBatches(batch, CONCURRENCY, async (session) => {
+    const due = await dueGatewaySessions(container, registration, { now, limit: BATCH_SIZE })
+    await inBatches(due, CONCURRENCY, async (session) => {
       try {
         const outcome = await reconcileOneSession(container, registration, session, now)
         if (outcome?.event_id && !outcome.duplicate) recorded.push(outcome.event_id)

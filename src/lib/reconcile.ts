@@ -1,6 +1,8 @@
 import { Modules } from "@medusajs/framework/utils"
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
 import type { RedirectPaymentProvider, SessionToReconcile } from "./redirect-provider"
+import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
+import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import { SESSION_KEYS } from "./session-data"
 import { recordVerifiedGatewayEvent } from "./webhook-inbox"
 
@@ -34,6 +36,47 @@ export async function reconcileOneSession(
     event_id: outcome.event_id,
     duplicate: !!outcome.duplicate,
   }
+}
+
+/**
+ * The registration's gateway orders due for a check (the plugin's own
+ * records, indexed by state and next check: never a page through settled
+ * payments), taken atomically so that two instances split them, as sessions
+ * to ask the gateway about. Records whose payment is over in Medusa
+ * (captured or canceled) or that are older than FOLLOW_SESSIONS_FOR_MS are
+ * settled on the way; those whose session Medusa no longer has are dropped.
+ */
+export async function dueGatewaySessions(
+  container: MedusaContainer,
+  { providerId, provider }: ProviderRegistration,
+  { now, limit }: { now: number; limit: number }
+): Promise<SessionToReconcile[]> {
+  const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
+  const due = await inbox.takeDueGatewayOrders(providerId, {
+    now: new Date(now),
+    limit,
+    retryAfterMs: provider.reconcileAfterSeconds * 1000,
+  })
+  if (!due.length) return []
+  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+  const sessions = await paymentModule.listPaymentSessions({ id: due.map((order) => order.session_id) }, { relations: ["payment"] })
+  const byId = new Map(sessions.map((session) => [session.id, session]))
+  const open: SessionToReconcile[] = []
+  const settled: string[] = []
+  for (const order of due) {
+    const session = byId.get(order.session_id)
+    const payment = session?.payment
+    if (!session) continue
+    if (payment?.captured_at || payment?.canceled_at || now - new Date(order.created_at).getTime() > FOLLOW_SESSIONS_FOR_MS) {
+      settled.push(session.id)
+      continue
+    }
+    open.push({ id: session.id, data: session.data as Record<string, unknown>, created_at: session.created_at as Date })
+  }
+  await inbox.settleGatewayOrders(settled)
+  const gone = due.filter((order) => !byId.has(order.session_id)).map((order) => order.session_id)
+  if (gone.length) await inbox.markSessionsDropped(gone)
+  return open
 }
 
 /**

@@ -1,5 +1,5 @@
 import { MedusaError } from "@medusajs/framework/utils"
-import { PhpArray, phpJsonDecode, phpKey } from "./php"
+import { PhpArray, phpJsonDecode, phpKey, PhpValue } from "./php"
 
 /**
  * The one parse of a gateway notification. A signature is only worth
@@ -83,16 +83,22 @@ export function parseStrictJsonObject(gateway: string, raw: string): PhpArray {
 
 /** A field name every parser reads alike: a letter, then letters, digits and `_`. */
 export const PLAIN_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
-const SEGMENT = /^[A-Za-z0-9_]{1,64}$/
 const MAX_FIELDS = 200
 
 export type StrictFormOptions = {
   /**
-   * Fields the doc shows as nested (`data[key]`, `toValues[0][key]`), with how
-   * many bracket levels each may have; every other name must be flat.
+   * Fields the doc shows as nested, with how many bracket levels each may
+   * have (`data[key]`: 1; `toValues[0][key]`: 2) and whether the first level
+   * is a list index; every other name must be flat.
    */
-  nested?: Record<string, number>
+  nested?: Record<string, { depth: number; indexed?: boolean }>
 }
+
+/** A bracketed key both parsers read as a name (qs turns digits into array indexes). */
+const SEGMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+const LIST_INDEX = /^(0|[1-9][0-9]{0,3})$/
+/** qs drops names that shadow Object.prototype; PHP keeps them: refused. */
+const shadowsPrototype = (name: string) => name === "__proto__" || name in Object.prototype
 
 /** Percent-decoding with `+` as space, refusing a malformed `%`, NUL and non-UTF-8 bytes. */
 function formDecode(gateway: string, text: string): string {
@@ -132,17 +138,34 @@ export function parseStrictForm(gateway: string, raw: string, options: StrictFor
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(name)
     const base = match?.[1] ?? ""
     const segments = match?.[2] ? match[2].slice(1, -1).split("][") : []
-    if (!match || !PLAIN_NAME.test(base) || !segments.every((s) => SEGMENT.test(s))) {
+    const nesting = Object.prototype.hasOwnProperty.call(options.nested ?? {}, base) ? options.nested![base] : undefined
+    const plainSegments = nesting?.indexed ? segments.slice(1) : segments
+    if (
+      !match ||
+      !PLAIN_NAME.test(base) ||
+      [base, ...plainSegments].some(shadowsPrototype) ||
+      !plainSegments.every((segment) => SEGMENT_NAME.test(segment))
+    ) {
       throw refused(gateway, `form field name "${name}" is not a plain name.`)
     }
-    if (segments.length > (options.nested?.[base] ?? 0)) {
+    if (segments.length > (nesting?.depth ?? 0)) {
       throw refused(gateway, `form field "${name}" uses bracket syntax where the doc has a flat field.`)
+    }
+    if (nesting?.indexed && segments.length && !nextListIndex(result.get(base), segments[0])) {
+      throw refused(gateway, `form field "${name}" is not the next index of the list ${base} (0, 1, 2… in order).`)
     }
     if (seen.has(name)) throw refused(gateway, `form field "${name}" appears twice.`)
     seen.add(name)
     setNested(gateway, result, [base, ...segments], formDecode(gateway, value), name)
   }
   return result
+}
+
+/** A list index both parsers place alike: one already used, or the next one (no gaps, in order). */
+function nextListIndex(list: PhpValue | undefined, segment: string): boolean {
+  if (!LIST_INDEX.test(segment)) return false
+  const size = list instanceof Map ? list.size : 0
+  return Number(segment) <= size
 }
 
 /** `$_POST[a][b] = value`, refusing a name that is both a value and a parent (`a=1&a[b]=2`). */

@@ -2,6 +2,7 @@ import { MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
+import { gatewayOrderOfSession } from "./gateway-orders"
 import { amountsMatch, toGatewayAmount } from "./money"
 import { GatewayWebhookPayload, GatewayWebhookResult, isVerifiedWebhookAnswer } from "./redirect-provider"
 
@@ -74,10 +75,13 @@ export async function recordVerifiedGatewayEvent(
   const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   const event = result.data
 
-  const [session] = await paymentModule.listPaymentSessions(
+  const [current] = await paymentModule.listPaymentSessions(
     { id: event.session_id },
     { select: ["id", "provider_id", "amount", "raw_amount", "currency_code"] }
   )
+  // a session the cart has dropped is still known by the gateway order recorded for it
+  const dropped = current ? undefined : await gatewayOrderOfSession(container, providerId, event.session_id)
+  const session = current ?? (dropped && { id: dropped.session_id, provider_id: dropped.provider_id, amount: dropped.amount, raw_amount: dropped.raw_amount, currency_code: dropped.currency_code })
   if (!session || session.provider_id !== providerId) {
     throw new MedusaError(
       MedusaError.Types.NOT_FOUND,
@@ -92,7 +96,11 @@ export async function recordVerifiedGatewayEvent(
     result.action === "unknown"
       ? `the gateway reported status "${event.gateway_status}", which the plugin does not know; it was recorded and changed nothing`
       : undefined
-  const flagged = mismatched ?? unknown
+  const droppedMoney =
+    dropped && (result.action === "authorized" || result.action === "captured")
+      ? `the gateway reported ${event.gateway_status} for payment session ${session.id}, which cart ${dropped.cart_id ?? "(unknown)"} no longer has: the customer paid for a checkout that was replaced; refund the customer at the gateway (or record the refund), or contact them`
+      : undefined
+  const flagged = mismatched ?? unknown ?? droppedMoney
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
   let recorded
   try {
@@ -105,7 +113,8 @@ export async function recordVerifiedGatewayEvent(
       gateway_reference: event.gateway_reference ?? null,
       amount,
       currency_code: event.currency_code ?? null,
-      state: flagged ? "flagged" : "received",
+      // news for a dropped session that moves no money changes nothing
+      state: flagged ? "flagged" : dropped ? "ignored" : "received",
       flag_reason: flagged ?? event.attention ?? null,
       confirmation: event.confirmation,
       payload: payload ?? event.notification ?? null,
@@ -118,6 +127,9 @@ export async function recordVerifiedGatewayEvent(
   const { event: stored, duplicate } = recorded
   if (duplicate) {
     return { event_id: stored.id, duplicate: true }
+  }
+  if (dropped && !flagged) {
+    return { event_id: stored.id, ignored: true }
   }
   if (flagged) {
     container.resolve("logger").warn(`Gateway event ${stored.id} for session ${session.id} flagged: ${flagged}`)

@@ -35,10 +35,16 @@ export async function redirectProviderRegistrations(container: MedusaContainer):
     )
   }
   const lookup = paymentModule.paymentProviderService_
-  // disabled providers were dropped from the config: Medusa registers no instance for them
   const enabled = await paymentModule.listPaymentProviders({ is_enabled: true })
   return enabled.flatMap(({ id }) => {
-    const provider = lookup.retrieveProvider(id)
+    let provider: unknown
+    try {
+      provider = lookup.retrieveProvider(id)
+    } catch {
+      // Medusa 2.21 leaves a provider removed from the config enabled in its table, with no
+      // instance behind it (it logs that itself): nothing to reconcile there, the others still are
+      return []
+    }
     return provider instanceof RedirectPaymentProvider ? [{ providerId: id, provider }] : []
   })
 }

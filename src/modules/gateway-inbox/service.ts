@@ -1,7 +1,8 @@
-import { InjectManager, MedusaContext, MedusaService } from "@medusajs/framework/utils"
+import { generateEntityId, InjectManager, MedusaContext, MedusaService } from "@medusajs/framework/utils"
 import type { Context } from "@medusajs/framework/types"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { GatewayEvent } from "./models/gateway-event"
+import { GatewayOrder } from "./models/gateway-order"
 
 export type RecordGatewayEventInput = {
   provider_id: string
@@ -18,10 +19,23 @@ export type RecordGatewayEventInput = {
   payload?: Record<string, unknown> | null
 }
 
+export type NewGatewayOrder = {
+  provider_id: string
+  session_id: string
+  payment_collection_id: string
+  cart_id: string | null
+  amount: string
+  currency_code: string
+  gateway_reference: string | null
+  next_check_at: Date | null
+}
+
+const placeholders = (values: unknown[]) => values.map(() => "?").join(", ")
+
 /** A claim on an event for processing lapses after this long (a dead worker). */
 export const PROCESSING_LEASE_SECONDS = 300
 
-class GatewayInboxModuleService extends MedusaService({ GatewayEvent }) {
+class GatewayInboxModuleService extends MedusaService({ GatewayEvent, GatewayOrder }) {
   /**
    * Stores an event once. Concurrent copies race on the unique
    * (provider_id, event_key) index; the losers get the stored event back.
@@ -59,6 +73,93 @@ class GatewayInboxModuleService extends MedusaService({ GatewayEvent }) {
       [id, PROCESSING_LEASE_SECONDS]
     )
     return rows.length === 1
+  }
+
+  /** Records gateway orders once per session; a concurrent copy loses on the unique session index. */
+  @InjectManager()
+  async recordGatewayOrders(orders: NewGatewayOrder[], @MedusaContext() sharedContext: Context = {}) {
+    const manager = sharedContext.manager as SqlEntityManager
+    for (const order of orders) {
+      await manager.execute(
+        `insert into gateway_order (id, provider_id, session_id, payment_collection_id, cart_id, amount, raw_amount,
+                                    currency_code, gateway_reference, next_check_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict (session_id) where deleted_at is null do nothing`,
+        [
+          generateEntityId(undefined, "gword"),
+          order.provider_id,
+          order.session_id,
+          order.payment_collection_id,
+          order.cart_id,
+          order.amount,
+          JSON.stringify({ value: order.amount, precision: 20 }),
+          order.currency_code,
+          order.gateway_reference,
+          order.next_check_at,
+        ]
+      )
+    }
+  }
+
+  /** The collection's open gateway orders whose session is no longer among `current`. */
+  @InjectManager()
+  async markGatewayOrdersDropped(paymentCollectionId: string, current: string[], @MedusaContext() sharedContext: Context = {}) {
+    const manager = sharedContext.manager as SqlEntityManager
+    await manager.execute(
+      `update gateway_order set state = 'dropped', updated_at = now()
+        where payment_collection_id = ? and state = 'open' and deleted_at is null
+          ${current.length ? `and session_id not in (${placeholders(current)})` : ""}`,
+      [paymentCollectionId, ...current]
+    )
+  }
+
+  /** Gateway orders whose session Medusa no longer has. */
+  @InjectManager()
+  async markSessionsDropped(sessionIds: string[], @MedusaContext() sharedContext: Context = {}) {
+    if (!sessionIds.length) return
+    const manager = sharedContext.manager as SqlEntityManager
+    await manager.execute(
+      `update gateway_order set state = 'dropped', updated_at = now()
+        where session_id in (${placeholders(sessionIds)}) and state = 'open' and deleted_at is null`,
+      sessionIds
+    )
+  }
+
+  /** Gateway orders whose payment is over: no more checks. */
+  @InjectManager()
+  async settleGatewayOrders(sessionIds: string[], @MedusaContext() sharedContext: Context = {}) {
+    if (!sessionIds.length) return
+    const manager = sharedContext.manager as SqlEntityManager
+    await manager.execute(
+      `update gateway_order set state = 'settled', next_check_at = null, updated_at = now()
+        where session_id in (${placeholders(sessionIds)}) and state <> 'settled' and deleted_at is null`,
+      sessionIds
+    )
+  }
+
+  /**
+   * The provider's open gateway orders due for a check, soonest first, each
+   * pushed back by `retryAfterMs` (doubling with every check, at most an
+   * hour) in the same statement, so two instances never take the same one.
+   */
+  @InjectManager()
+  async takeDueGatewayOrders(
+    providerId: string,
+    input: { now: Date; limit: number; retryAfterMs: number },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<Array<{ id: string; session_id: string; created_at: Date }>> {
+    const manager = sharedContext.manager as SqlEntityManager
+    return manager.execute(
+      `update gateway_order o
+          set checks = o.checks + 1, updated_at = now(),
+              next_check_at = ?::timestamptz + least(interval '1 hour', make_interval(secs => ? * power(2, least(o.checks, 12)) / 1000.0))
+        where o.id in (select id from gateway_order
+                        where provider_id = ? and state = 'open' and deleted_at is null and next_check_at <= ?
+                        order by next_check_at
+                        limit ? for update skip locked)
+      returning o.id, o.session_id, o.created_at`,
+      [input.now, input.retryAfterMs, providerId, input.now, input.limit]
+    )
   }
 
   async settleEvent(

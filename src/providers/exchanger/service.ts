@@ -199,7 +199,8 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     if (order.action === "canceled" || order.action === "failed") {
       return { data: { ...data, [SESSION_KEYS.gatewayStatus]: order.status } }
     }
-    if (order.action === "pending") {
+    // only an order the customer has not paid may be deleted (inProgress is pending, but their claim to have paid)
+    if (UNPAID_STATUSES.includes(order.status)) {
       await this.client
         .updateOrderStatus(data[SESSION_KEYS.gatewayReference] as string, data[ORDER_SECRET_KEY] as string, "deleted")
         .catch((error) => {
@@ -263,7 +264,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
    */
   protected verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult {
     exactMediaType(GATEWAY, headerValue(payload.headers, "content-type"), [FORM_MEDIA_TYPE])
-    const fields = plainFields(parseStrictForm(GATEWAY, this.rawBodyOf(payload), { nested: { toValues: 2 } }))
+    const fields = plainFields(parseStrictForm(GATEWAY, this.rawBodyOf(payload), { nested: { toValues: { depth: 2, indexed: true } } }))
     if (!payload.rawQuery) {
       throw new MedusaError(
         MedusaError.Types.INVALID_DATA,
@@ -298,8 +299,9 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `Exchanger IPN: xml_from ${ipn.xml_from} is not a currency of this provider's routes.`)
     }
     return this.webhookResult({
-      ...exchangerEventInput(sessionId, { orderId: ipn.orderId, uid: ipn.orderUID, status: ipn.newStatus, inAmount: ipn.inAmount }),
-      notification: ipn,
+      // orderUID is not covered by the checksum: the reference stays the one the order was created with
+      ...exchangerEventInput(sessionId, { orderId: ipn.orderId, status: ipn.newStatus, inAmount: ipn.inAmount }),
+      notification: { ...ipn, orderUID: undefined },
     })
   }
 }

@@ -33,7 +33,7 @@ export function exchangerStatus(status: string): { action: GatewayAction; attent
 /** The event an exchanger order's status stands for, from an IPN or from `order/get`. */
 export function exchangerEventInput(
   sessionId: string,
-  order: { orderId: string; uid: string; status: string; inAmount: string }
+  order: { orderId: string; uid?: string; status: string; inAmount: string }
 ): GatewayEventInput {
   return {
     action: exchangerStatus(order.status).action,

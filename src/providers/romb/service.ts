@@ -19,6 +19,7 @@ import { asMedusaError, GatewayError } from "../../lib/errors"
 import { currencyInfo, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { plainFields } from "../../lib/notification-fields"
+import { PhpFloat, phpToString } from "../../lib/php"
 import {
   GatewayWebhookPayload,
   GatewayWebhookResult,
@@ -181,6 +182,14 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Romb webhook: the signature is missing or invalid.")
     }
     const event = this.parseNotification(rombWebhookSchema, plainFields(fields))
+    const signedAmount = fields.get("amount")
+    // PHP signs a float with 14 significant digits: more digits than that are not covered by the signature
+    if (signedAmount instanceof PhpFloat && phpToString(signedAmount) !== event.amount) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `Romb webhook: amount ${event.amount} has more digits than Romb's signature covers (${phpToString(signedAmount)}).`
+      )
+    }
     const { sign: _sign, ...notification } = event
     return this.webhookResult({
       action: rombAction(event.status),

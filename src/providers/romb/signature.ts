@@ -18,7 +18,7 @@ const GATEWAY = "Romb"
  */
 export function readRombBody(rawBody: string, contentType: string | undefined): PhpArray {
   return exactMediaType(GATEWAY, contentType, [JSON_MEDIA_TYPE, FORM_MEDIA_TYPE]) === FORM_MEDIA_TYPE
-    ? parseStrictForm(GATEWAY, rawBody, { nested: { data: 1 } })
+    ? parseStrictForm(GATEWAY, rawBody, { nested: { data: { depth: 1 } } })
     : parseStrictJsonObject(GATEWAY, rawBody)
 }
 

@@ -3,6 +3,8 @@ import { reportFlaggedEvent } from "../../lib/webhook-inbox"
 import { GATEWAY_INBOX_MODULE } from "../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../modules/gateway-inbox/service"
 
+const FINAL_ACTIONS = ["captured", "canceled", "failed"]
+
 export const settleGatewayEventStep = createStep(
   "settle-gateway-event",
   async (
@@ -11,6 +13,10 @@ export const settleGatewayEventStep = createStep(
   ) => {
     const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
     const event = await inbox.settleEvent(input.event_id, input)
+    // the gateway's final word: its order needs no more reconciliation
+    if (input.state === "processed" && event.session_id && FINAL_ACTIONS.includes(event.action)) {
+      await inbox.settleGatewayOrders([event.session_id])
+    }
     // flagged now, or processed with a warning the gateway gave (e.g. a frozen exchange): once the order exists
     if (event.flag_reason && input.state !== "ignored") {
       await reportFlaggedEvent(container, {

@@ -4,6 +4,9 @@ import { ipnChecksum, orderIpnSecret } from "../signature"
 import { ExchangerProviderService } from "../service"
 
 const WALLET = "TXYZabcdefghijkmnopqrstuvwxyz12345"
+/** A real-looking Medusa payment session id (the IPN URL carries it). */
+const sessionId = (n: number) => `payses_01JQ8Z3K4M5N6P7Q8R9S0T${String(n).padStart(4, "0")}`
+const FORM_HEADERS = { "content-type": "application/x-www-form-urlencoded" }
 
 describe("exchanger IPN checksum", () => {
   it("matches the doc's example", () => {
@@ -109,13 +112,18 @@ describe("ExchangerProviderService", () => {
     ).rejects.toThrow(/Param amount isn't valid: 10.00 \(min 500, max 500000\) \(field: Amount\)/)
   })
 
-  it("follows order/get: pending, then authorized while the exchanger holds the money, then captured when done", async () => {
+  it("follows order/get: pending while the customer only claims payment, authorized once the exchanger accepts it, captured when done", async () => {
     const p = provider()
     const { data } = await initiate("payses_5", {}, p)
     await expect(p.authorizePayment({ data })).rejects.toThrow(/has not confirmed the payment yet/)
+    // inProgress is the customer's claim (the doc lets the client set it after paying): still pending
     await walk(data!.redirect_url as string, "inProgress")
+    await expect(p.authorizePayment({ data })).rejects.toThrow(/has not confirmed the payment yet/)
+    expect((await p.getPaymentStatus({ data })).status).toBe("pending")
+    // inProgressPayout: "payment accepted successfully"
+    await walk(data!.redirect_url as string, "inProgressPayout")
     expect((await p.authorizePayment({ data })).status).toBe("authorized")
-    await expect(p.capturePayment({ data })).rejects.toThrow(/has not completed order .* yet \(status "inProgress"\)/)
+    await expect(p.capturePayment({ data })).rejects.toThrow(/has not completed order .* yet \(status "inProgressPayout"\)/)
     await walk(data!.redirect_url as string, "done")
     await expect(p.capturePayment({ data })).resolves.toEqual({ data: expect.objectContaining({ gateway_status: "done" }) })
     await expect(p.refundPayment({ data, amount: 1 })).rejects.toThrow(/no refund API/)
@@ -130,11 +138,17 @@ describe("ExchangerProviderService", () => {
     await expect(p.cancelPayment({ data: unpaid })).resolves.toEqual({ data: expect.objectContaining({ gateway_status: "deleted" }) })
 
     const paid = (await initiate("payses_8", {}, p)).data!
-    await walk(paid.redirect_url as string, "inProgress")
+    await walk(paid.redirect_url as string, "inProgressPayout")
     await expect(p.deletePayment({ data: paid })).rejects.toThrow(
-      `Exchanger order ${paid.gateway_reference} is already paid (status "inProgress") and cannot be canceled from Medusa; ask the exchanger to return the money.`
+      `Exchanger order ${paid.gateway_reference} is already paid (status "inProgressPayout") and cannot be canceled from Medusa; ask the exchanger to return the money.`
     )
-    expect((await order("obmin", paid.gateway_reference as string)).status).toBe("inProgress")
+    expect((await order("obmin", paid.gateway_reference as string)).status).toBe("inProgressPayout")
+
+    // the customer says they paid: the order is not deleted from under them
+    const claimed = (await initiate("payses_8b", {}, p)).data!
+    await walk(claimed.redirect_url as string, "inProgress")
+    await expect(p.cancelPayment({ data: claimed })).rejects.toThrow()
+    expect((await order("obmin", claimed.gateway_reference as string)).status).toBe("inProgress")
   })
 
   it("reports the engine's refusal to cancel (the customer paid in the meantime)", async () => {
@@ -149,24 +163,85 @@ describe("ExchangerProviderService", () => {
     )
   })
 
-  it("verifies IPNs: checksum with the per-order secret, freshness, and the other registration's IPN", async () => {
-    const p = provider()
-    const { data } = await initiate("payses_6", {}, p)
-    const fields = { orderUID: data!.gateway_reference as string, orderId: "abc", newStatus: "inProgress", inAmount: "1790.50", outAmount: "18.80", xml_from: "CARDRUB", xml_to: "USDTTRC20", timestamp: String(Date.now()) }
-    const ipn = (f: typeof fields, secret: string) => {
-      const body = { ...f, hash: ipnChecksum(f, secret) }
-      return { data: body, rawData: new URLSearchParams(body).toString(), headers: {}, query: { session_id: "payses_6" } }
+  describe("IPN", () => {
+    const session = sessionId(6)
+    const ORDER_ID = "65a1f0c2e4b0a1b2c3d4e5f7"
+    const orderSecret = orderIpnSecret("obmin-master-secret", session)
+    let uid: string
+    const ipnFields = (overrides: Record<string, string> = {}) => ({
+      orderUID: uid,
+      orderId: ORDER_ID,
+      newStatus: "inProgressPayout",
+      inAmount: "1790.50",
+      outAmount: "18.80",
+      xml_from: "CARDRUB",
+      xml_to: "USDTTRC20",
+      timestamp: String(Date.now()),
+      ...overrides,
+    })
+    type Fields = ReturnType<typeof ipnFields>
+    /** The IPN as the engine posts it: form-urlencoded, requisites in toValues, the session in the IPN URL. */
+    const ipn = (f: Fields, secret = orderSecret, rawQuery: string | null = `session_id=${session}`) => {
+      const form = new URLSearchParams({ ...f, "toValues[0][key]": "wallet", "toValues[0][name]": "wallet", "toValues[0][value]": "***", hash: ipnChecksum(f, secret) })
+      return { data: {}, rawData: form.toString(), headers: FORM_HEADERS, rawQuery: rawQuery ?? undefined }
     }
-    const good = await p.getWebhookActionAndData(ipn(fields, orderIpnSecret("obmin-master-secret", "payses_6")))
-    expect(good).toEqual(expect.objectContaining({ action: "authorized", data: expect.objectContaining({ session_id: "payses_6", event_key: "abc:inProgress" }) }))
-    await expect(p.getWebhookActionAndData(ipn(fields, "wrong"))).rejects.toMatchObject({ type: "unauthorized" })
-    const stale = { ...fields, timestamp: String(Date.now() - 3600_000) }
-    await expect(
-      p.getWebhookActionAndData(ipn(stale, orderIpnSecret("obmin-master-secret", "payses_6")))
-    ).rejects.toThrow(/outside the 900 s window/)
-    // the same IPN at the other exchanger's registration: its master secret derives another order secret
-    await expect(
-      provider("pocketbank").getWebhookActionAndData(ipn(fields, orderIpnSecret("obmin-master-secret", "payses_6")))
-    ).rejects.toMatchObject({ type: "unauthorized" })
+
+    beforeEach(async () => {
+      uid = (await initiate(session, {}, provider())).data!.gateway_reference as string
+    })
+
+    it("verifies the checksum with the per-order secret; inProgressPayout authorizes, inProgress stays pending", async () => {
+      const p = provider()
+      const good = await p.getWebhookActionAndData(ipn(ipnFields()))
+      expect(good.action).toBe("not_supported")
+      expect(good.verified).toEqual(
+        expect.objectContaining({
+          action: "authorized",
+          data: expect.objectContaining({ session_id: session, event_key: `${ORDER_ID}:inProgressPayout`, gateway_reference: uid, gateway_status: "inProgressPayout" }),
+        })
+      )
+      // the payout requisites are never kept
+      expect(JSON.stringify(good.verified.data.notification)).not.toContain("toValues")
+      const claim = await p.getWebhookActionAndData(ipn(ipnFields({ newStatus: "inProgress" })))
+      expect(claim.verified.action).toBe("pending")
+      const unknown = await p.getWebhookActionAndData(ipn(ipnFields({ newStatus: "reviewing" })))
+      expect(unknown.verified.action).toBe("unknown")
+    })
+
+    it("refuses a wrong checksum, an uppercase copy of it, a stale timestamp and the other registration's IPN", async () => {
+      const p = provider()
+      await expect(p.getWebhookActionAndData(ipn(ipnFields(), "wrong"))).rejects.toMatchObject({ type: "unauthorized" })
+      const upper = ipn(ipnFields())
+      upper.rawData = upper.rawData.replace(/hash=([0-9a-f]+)/, (_m, hex: string) => `hash=${hex.toUpperCase()}`)
+      await expect(p.getWebhookActionAndData(upper)).rejects.toMatchObject({ type: "unauthorized" })
+      await expect(
+        p.getWebhookActionAndData(ipn(ipnFields({ timestamp: String(Date.now() - 3600_000) })))
+      ).rejects.toThrow(/outside the 900 s window/)
+      // the same IPN at the other exchanger's registration: its master secret derives another order secret
+      await expect(provider("pocketbank").getWebhookActionAndData(ipn(ipnFields()))).rejects.toMatchObject({ type: "unauthorized" })
+      // the session named in the URL is part of the secret
+      await expect(p.getWebhookActionAndData(ipn(ipnFields(), orderSecret, `session_id=${sessionId(7)}`))).rejects.toMatchObject({
+        type: "unauthorized",
+      })
+    })
+
+    it("reads only the raw form: no session in the URL, another media type or two checksums are refused", async () => {
+      const p = provider()
+      await expect(p.getWebhookActionAndData(ipn(ipnFields(), orderSecret, null))).rejects.toMatchObject({ type: "invalid_data" })
+      await expect(p.getWebhookActionAndData(ipn(ipnFields(), orderSecret, `session_id=${session}&x=1`))).rejects.toMatchObject({
+        type: "invalid_data",
+      })
+      await expect(p.getWebhookActionAndData({ ...ipn(ipnFields()), headers: {} })).rejects.toMatchObject({ type: "invalid_data" })
+      const twice = ipn(ipnFields())
+      await expect(
+        p.getWebhookActionAndData({ ...twice, headers: { ...FORM_HEADERS, "x-hash": ipnChecksum(ipnFields(), orderSecret) } })
+      ).rejects.toMatchObject({ type: "invalid_data" })
+      // a checksum in a header alone is accepted
+      const f = ipnFields()
+      const body = new URLSearchParams(f).toString()
+      await expect(
+        p.getWebhookActionAndData({ data: {}, rawData: body, headers: { ...FORM_HEADERS, "x-hash": ipnChecksum(f, orderSecret) }, rawQuery: `session_id=${session}` })
+      ).resolves.toMatchObject({ verified: { action: "authorized" } })
+    })
   })
 })

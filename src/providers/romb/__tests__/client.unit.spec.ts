@@ -35,10 +35,11 @@ describe("RombProviderService against the Romb sandbox", () => {
     })
   })
 
-  it("reports an unexpected answer as a gateway failure", async () => {
+  it("reports an unexpected answer as the gateway being unavailable (a 422 a storefront tells from a bug)", async () => {
     await axios.post(`${sandbox.url}/__control/romb/next-create`, { httpStatus: 502 })
     await expect(initiate("payses_c")).rejects.toMatchObject({
-      type: "unexpected_state",
+      type: "payment_authorization_error",
+      code: "gateway_unavailable",
       message: "Romb POST /api/pay/order/create failed: the gateway answered HTTP 502.",
     })
   })

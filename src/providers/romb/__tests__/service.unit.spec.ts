@@ -1,7 +1,7 @@
 import { PaymentSessionStatus } from "@medusajs/framework/utils"
 import { sealConfirmation } from "../../../lib/session-data"
 import { RombProviderService } from "../service"
-import { rombSignature } from "../signature"
+import { readRombBody, rombSignature } from "../signature"
 
 const options = {
   uid: "u-1",
@@ -12,6 +12,8 @@ const options = {
 }
 
 const provider = () => new RombProviderService({}, options)
+/** A real-looking Medusa payment session id: webhooks must carry one. */
+const SESSION = "payses_01JQ8Z3K4M5N6P7Q8R9S0T1V2W"
 
 function confirmed(action: "captured" | "canceled" | "pending", sessionId = "payses_1", key = "priv-secret-1") {
   return {
@@ -34,9 +36,10 @@ function confirmed(action: "captured" | "canceled" | "pending", sessionId = "pay
 
 function webhook(fields: Record<string, unknown>, secret = "priv-secret-1") {
   const text = JSON.stringify(fields)
-  const sign = rombSignature(text, "application/json", secret)
+  const sign = rombSignature(readRombBody(text, "application/json"), secret)
   const raw = `${text.slice(0, -1)},"sign":"${sign}"}`
-  return { data: JSON.parse(raw), rawData: Buffer.from(raw), headers: { "content-type": "application/json" } }
+  // `data` is never read: only the raw bytes are
+  return { data: {}, rawData: Buffer.from(raw), headers: { "content-type": "application/json" } }
 }
 
 describe("RombProviderService", () => {
@@ -55,33 +58,83 @@ describe("RombProviderService", () => {
       ["CANCELED", "canceled"],
     ])("maps %s to %s with the session id and the amount in major units", async (status, action) => {
       const result = await provider().getWebhookActionAndData(
-        webhook({ id: "tx-1", order_id: "payses_1", amount: 100.5, status })
+        webhook({ id: "tx-1", order_id: SESSION, amount: 100.5, status })
       )
-      expect(result.action).toBe(action)
-      expect(result.data?.session_id).toBe("payses_1")
-      expect(Number(result.data?.amount)).toBe(100.5)
-      expect(result.data?.event_key).toBe(`tx-1:${status}`)
+      // Medusa's own webhook subscriber is told nothing; the verified event rides along for the plugin
+      expect(result.action).toBe("not_supported")
+      expect(result.verified.action).toBe(action)
+      expect(result.verified.data.session_id).toBe(SESSION)
+      expect(Number(result.verified.data.amount)).toBe(100.5)
+      expect(result.verified.data.event_key).toBe(`tx-1:${status}`)
+      expect(result.verified.data.gateway_status).toBe(status)
+      expect(result.verified.data.gateway_reference).toBe("tx-1")
+      expect(result.verified.data.notification).not.toHaveProperty("sign")
     })
 
     it("verifies with webhookSecret when it is set", async () => {
       const withSecret = new RombProviderService({}, { ...options, webhookSecret: "hook-secret" })
-      const body = webhook({ id: "t", order_id: "payses_1", amount: 1, status: "PAID" }, "hook-secret")
+      const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID" }, "hook-secret")
       await expect(withSecret.getWebhookActionAndData(body)).resolves.toBeDefined()
       await expect(provider().getWebhookActionAndData(body)).rejects.toThrow(/signature/)
     })
 
     it("rejects a tampered body as unauthorized", async () => {
-      const body = webhook({ id: "t", order_id: "payses_1", amount: 1, status: "CANCELED" })
+      const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "CANCELED" })
       const raw = body.rawData.toString().replace("CANCELED", "PAID")
-      await expect(
-        provider().getWebhookActionAndData({ ...body, rawData: Buffer.from(raw), data: JSON.parse(raw) })
-      ).rejects.toMatchObject({ type: "unauthorized" })
+      await expect(provider().getWebhookActionAndData({ ...body, rawData: Buffer.from(raw) })).rejects.toMatchObject({
+        type: "unauthorized",
+      })
+    })
+
+    it("never reads payload.data: a forged parsed body next to genuine bytes changes nothing", async () => {
+      const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "CANCELED" })
+      const result = await provider().getWebhookActionAndData({
+        ...body,
+        data: { id: "t", order_id: SESSION, amount: 1, status: "PAID" },
+      })
+      expect(result.verified.action).toBe("canceled")
+    })
+
+    it("refuses an uppercase copy of the signature, as PHP's hash_equals does", async () => {
+      const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID" })
+      const raw = body.rawData.toString().replace(/"sign":"([0-9a-f]+)"/, (_m, hex: string) => `"sign":"${hex.toUpperCase()}"`)
+      await expect(provider().getWebhookActionAndData({ ...body, rawData: raw })).rejects.toMatchObject({ type: "unauthorized" })
     })
 
     it("rejects a correctly signed but malformed notification as invalid data", async () => {
+      // no amount
       await expect(
-        provider().getWebhookActionAndData(webhook({ id: "t", order_id: "payses_1", status: "REFUNDED" }))
-      ).rejects.toMatchObject({ type: "invalid_data" })
+        provider().getWebhookActionAndData(webhook({ id: "t", order_id: SESSION, status: "PAID" }))
+      ).rejects.toMatchObject({ type: "invalid_data", message: expect.stringMatching(/amount/) })
+      // an order_id that is not a Medusa session id
+      await expect(
+        provider().getWebhookActionAndData(webhook({ id: "t", order_id: "payses_1", amount: 1, status: "PAID" }))
+      ).rejects.toMatchObject({ type: "invalid_data", message: expect.stringMatching(/order_id/) })
+      // a status that is not a single word
+      await expect(
+        provider().getWebhookActionAndData(webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID&x" }))
+      ).rejects.toMatchObject({ type: "invalid_data", message: expect.stringMatching(/status/) })
+    })
+
+    it("acknowledges a correctly signed status it does not know as unknown, changing nothing", async () => {
+      const result = await provider().getWebhookActionAndData(
+        webhook({ id: "t", order_id: SESSION, amount: 1, status: "REFUNDED" })
+      )
+      expect(result.verified.action).toBe("unknown")
+      expect(result.verified.data.gateway_status).toBe("REFUNDED")
+      expect(result.verified.data.event_key).toBe("t:REFUNDED")
+    })
+
+    it("refuses a JSON body whose Content-Type is not exactly application/json", async () => {
+      const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID" })
+      for (const contentType of ["application/json; x=application/x-www-form-urlencoded", "application/json; charset=latin1", "text/plain", undefined]) {
+        await expect(
+          provider().getWebhookActionAndData({ ...body, headers: { "content-type": contentType } })
+        ).rejects.toMatchObject({ type: "invalid_data" })
+      }
+      await expect(
+        provider().getWebhookActionAndData({ ...body, headers: { "content-type": "Application/JSON; charset=UTF-8" } })
+      ).resolves.toBeDefined()
     })
 
     it("rejects a body without raw bytes", async () => {

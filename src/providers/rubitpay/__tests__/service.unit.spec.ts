@@ -3,6 +3,10 @@ import { Sandbox, startSandbox } from "../../../sandbox"
 import { signRubitPayRequest } from "../signature"
 import { RubitPayProviderService } from "../service"
 
+/** A real-looking Medusa payment session id (webhooks carry one as shop_order_id). */
+const sessionId = (n: number) => `payses_01JQ8Z3K4M5N6P7Q8R9S0T${String(n).padStart(4, "0")}`
+const JSON_HEADERS = { "content-type": "application/json" }
+
 /** The RubitPay provider against the RubitPay emulator over real HTTP. */
 describe("RubitPayProviderService", () => {
   let sandbox: Sandbox
@@ -134,45 +138,42 @@ describe("RubitPayProviderService", () => {
   })
 
   it("falls back to the recorded webhook when the shop has no status call", async () => {
-    const { data } = await initiate("payses_11")
+    const { data } = await initiate(sessionId(11))
     await control("/features", { check: false })
     await expect(provider().authorizePayment({ data })).rejects.toThrow(/not confirmed/)
     const body = JSON.stringify(
       signRubitPayRequest(
-        { shop_id: "sandbox-rubitpay-shop", shop_order_id: "payses_11", invoice_id: data!.gateway_reference, status: "success", amount: "1790.50", currency: "RUB" },
+        { shop_id: "sandbox-rubitpay-shop", shop_order_id: sessionId(11), invoice_id: data!.gateway_reference, status: "success", amount: "1790.50", currency: "RUB", created_at: "2026-01-15T10:30:45Z" },
         "sandbox-rubitpay-secret"
       )
     )
-    const result = await provider().getWebhookActionAndData({
-      data: JSON.parse(body),
-      rawData: Buffer.from(body),
-      headers: { "content-type": "application/json" },
-    })
-    expect(result.action).toBe("captured")
-    const confirmed = { ...data, gateway_confirmation: result.data!.confirmation }
+    const result = await provider().getWebhookActionAndData({ data: {}, rawData: Buffer.from(body), headers: JSON_HEADERS })
+    expect(result.action).toBe("not_supported")
+    expect(result.verified.action).toBe("captured")
+    const confirmed = { ...data, gateway_confirmation: result.verified.data.confirmation }
     await expect(provider().authorizePayment({ data: confirmed })).resolves.toEqual(
       expect.objectContaining({ status: "captured" })
     )
   })
 
   it("reconciliation: invoice/check names the same event as the webhook, whether it answers a word or the engine's number", async () => {
-    const { data } = await initiate("payses_12")
-    const session = { id: "payses_12", data: data!, created_at: new Date() }
+    const { data } = await initiate(sessionId(12))
+    const session = { id: sessionId(12), data: data!, created_at: new Date() }
     await expect(provider().reconcileSession(session)).resolves.toBeUndefined()
     await axios.post(`${data!.redirect_url}/pay`, null, { headers: { Accept: "application/json" } })
     const found = await provider().reconcileSession(session)
     expect(found!.action).toBe("captured")
     expect(found!.data).toEqual(
-      expect.objectContaining({ session_id: "payses_12", event_key: `${data!.gateway_reference}:captured`, gateway_status: "success", currency_code: "rub" })
+      expect.objectContaining({ session_id: sessionId(12), event_key: `${data!.gateway_reference}:captured`, gateway_status: "success", currency_code: "rub" })
     )
     const body = JSON.stringify(
       signRubitPayRequest(
-        { shop_id: "sandbox-rubitpay-shop", shop_order_id: "payses_12", invoice_id: data!.gateway_reference, status: "success", amount: "1790.50", currency: "RUB" },
+        { shop_id: "sandbox-rubitpay-shop", shop_order_id: sessionId(12), invoice_id: data!.gateway_reference, status: "success", amount: "1790.50", currency: "RUB", created_at: "2026-01-15T10:30:45+03:00" },
         "sandbox-rubitpay-secret"
       )
     )
-    const webhook = await provider().getWebhookActionAndData({ data: JSON.parse(body), rawData: body, headers: { "content-type": "application/json" } })
-    expect(webhook.data!.event_key).toBe(found!.data!.event_key)
+    const webhook = await provider().getWebhookActionAndData({ data: {}, rawData: body, headers: JSON_HEADERS })
+    expect(webhook.verified.data.event_key).toBe(found!.data!.event_key)
     const p = provider()
     jest.spyOn((p as any).client, "check").mockResolvedValueOnce({ found: true, status: "4", invoiceId: data!.gateway_reference })
     expect((await p.reconcileSession(session))!.data!.event_key).toBe(found!.data!.event_key)
@@ -180,15 +181,64 @@ describe("RubitPayProviderService", () => {
     await expect(provider().reconcileSession({ ...session, data: { ...data, gateway_status: "success" } })).resolves.toBeUndefined()
   })
 
-  it("rejects a webhook with a wrong signature or for another shop", async () => {
-    const fields = { shop_id: "sandbox-rubitpay-shop", shop_order_id: "x", invoice_id: "1", status: "success", amount: "1.00", currency: "RUB" }
-    const forged = JSON.stringify(signRubitPayRequest(fields, "nope"))
-    await expect(
-      provider().getWebhookActionAndData({ data: JSON.parse(forged), rawData: forged, headers: {} })
-    ).rejects.toMatchObject({ type: "unauthorized" })
-    const otherShop = JSON.stringify(signRubitPayRequest({ ...fields, shop_id: "other" }, "sandbox-rubitpay-secret"))
-    await expect(
-      provider().getWebhookActionAndData({ data: JSON.parse(otherShop), rawData: otherShop, headers: {} })
-    ).rejects.toThrow(/shop other is not this provider's shop/)
+  describe("webhooks", () => {
+    const fields = {
+      shop_id: "sandbox-rubitpay-shop",
+      shop_order_id: sessionId(20),
+      invoice_id: "1001",
+      status: "success",
+      amount: "1.00",
+      currency: "RUB",
+      created_at: "2026-01-15T10:30:45.123Z",
+    }
+    const hook = (body: Record<string, unknown>, secret = "sandbox-rubitpay-secret", headers: Record<string, unknown> = JSON_HEADERS) => {
+      const raw = JSON.stringify(signRubitPayRequest(body, secret))
+      return provider().getWebhookActionAndData({ data: {}, rawData: raw, headers })
+    }
+
+    it("rejects a webhook with a wrong signature or for another shop", async () => {
+      await expect(hook(fields, "nope")).rejects.toMatchObject({ type: "unauthorized" })
+      await expect(hook({ ...fields, shop_id: "other" })).rejects.toThrow(/shop other is not this provider's shop/)
+      await expect(hook(fields)).resolves.toMatchObject({ verified: { action: "captured" } })
+    })
+
+    it("refuses an uppercase copy of the signature (Python's hexdigest is lowercase)", async () => {
+      const signed = signRubitPayRequest(fields, "sandbox-rubitpay-secret")
+      const raw = JSON.stringify({ ...signed, sign: signed.sign.toUpperCase() })
+      await expect(
+        provider().getWebhookActionAndData({ data: {}, rawData: raw, headers: JSON_HEADERS })
+      ).rejects.toMatchObject({ type: "unauthorized" })
+    })
+
+    it("refuses a form-encoded webhook: RubitPay sends JSON, and only JSON is read", async () => {
+      const signed = signRubitPayRequest(fields, "sandbox-rubitpay-secret")
+      const form = new URLSearchParams(signed as Record<string, string>).toString()
+      await expect(
+        provider().getWebhookActionAndData({ data: {}, rawData: form, headers: { "content-type": "application/x-www-form-urlencoded" } })
+      ).rejects.toMatchObject({ type: "invalid_data" })
+      // nor a JSON body without a JSON Content-Type
+      await expect(hook(fields, undefined, {})).rejects.toMatchObject({ type: "invalid_data" })
+    })
+
+    it("holds every field to the doc's format: exactly its 8 fields, a known currency, an ISO date", async () => {
+      for (const body of [
+        { ...fields, extra: "x" },
+        { ...fields, currency: "KZT" },
+        { ...fields, created_at: "yesterday" },
+        { ...fields, amount: "1.00:RUB" },
+        { ...fields, shop_order_id: "payses_1" },
+        (({ created_at: _c, ...rest }) => rest)(fields),
+      ]) {
+        await expect(hook(body)).rejects.toMatchObject({ type: "invalid_data" })
+      }
+    })
+
+    it("acknowledges a correctly signed status it does not know as unknown, keyed by its word", async () => {
+      const result = await hook({ ...fields, status: "chargeback" })
+      expect(result.verified.action).toBe("unknown")
+      expect(result.verified.data).toEqual(
+        expect.objectContaining({ gateway_status: "chargeback", event_key: "1001:unknown:chargeback", session_id: sessionId(20) })
+      )
+    })
   })
 })
