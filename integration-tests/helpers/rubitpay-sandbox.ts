@@ -6,6 +6,9 @@ const control = () => `${process.env.SANDBOX_URL}/__control`
 export const rubitPaySandbox = {
   setCallbackUrl: (shopId: string, callbackUrl: string | null) =>
     axios.post(`${control()}/rubitpay/merchant`, { shopId, callbackUrl }),
+  /** The engine behaviour beyond the doc: `invoice/check` (and an error code it answers), `invoice_id` in create answers, refunds. */
+  features: (features: { check?: boolean; checkError?: string | null; invoiceId?: boolean; refunds?: boolean }) =>
+    axios.post(`${control()}/rubitpay/features`, features),
   failNext: (error_code: string) => axios.post(`${control()}/rubitpay/next-error`, { error_code }),
   /** The next invoice is made at once, but its answer comes after hangMs. */
   hangNextInvoice: (hangMs: number) => axios.post(`${control()}/rubitpay/next-hang`, { hangMs }),

@@ -6,6 +6,7 @@ import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payme
 import { runGatewayEvent } from "../../src/lib/run-gateway-event"
 import { buildGatewayEvent } from "../../src/lib/redirect-provider"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
+import { readRombBody, rombSignature } from "../../src/providers/romb/signature"
 import { adminHeaders } from "../helpers/admin"
 import { rombSandbox } from "../helpers/romb-sandbox"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
@@ -269,6 +270,72 @@ medusaIntegrationTestRunner({
       await manager.raw(`delete from gateway_order where id like 'gword_settled_%'`)
       // the gateway's final word settles the record: later runs do not ask about it again
       await waitFor(async () => ((await inbox.listGatewayOrders({ session_id: session.id }))[0]?.state === "settled" ? true : undefined))
+    })
+
+    async function admin() {
+      return adminHeaders(getContainer(), api).catch(async () => {
+        // registered by an earlier test of this file
+        const { data } = await api.post("/auth/user/emailpass", { email: "admin@example.com", password: "supersecret" })
+        return { headers: { authorization: `Bearer ${data.token}` } }
+      })
+    }
+
+    it("RubitPay as documented (create/hold answer { result, redirect_url }, no invoice/check): orders are made, references come from the first webhook, a two-step cancel calls unhold once", async () => {
+      await rubitPaySandbox.features({ check: false, invoiceId: false })
+      const single = await start(SINGLE)
+      expect(single.session.data.gateway_reference).toBeNull()
+      await rubitPaySandbox.click(single.session.data.redirect_url, "pay")
+      const singleOrder = await paidOrder(single.cart.id)
+      await waitFor(async () => ((await payment(singleOrder)).captured_at ? true : undefined))
+
+      const held = await start(HOLD)
+      await rubitPaySandbox.click(held.session.data.redirect_url, "hold")
+      const heldOrder = await paidOrder(held.cart.id)
+      const invoice = await rubitPaySandbox.invoice(held.session.id)
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data: sessions } = await query.graph({ entity: "payment_session", fields: ["data"], filters: { id: held.session.id } })
+      expect((sessions[0] as any).data.gateway_reference).toBe(invoice.invoice_id)
+
+      const canceled = await api.post(`/admin/orders/${heldOrder}/cancel`, {}, await admin())
+      expect(canceled.status).toBe(200)
+      expect(await gatewayCalls("/rubitpay/invoice/unhold")).toHaveLength(1)
+      expect((await rubitPaySandbox.invoice(held.session.id)).status).toBe("fail")
+      expect((await payment(heldOrder)).canceled_at).toBeTruthy()
+    })
+
+    it("RubitPay invoice/check answering an error does not block a verified webhook: the order is made", async () => {
+      await rubitPaySandbox.features({ checkError: "internal_error" })
+      const { cart, session } = await start(SINGLE)
+      await rubitPaySandbox.click(session.data.redirect_url, "pay")
+      const orderId = await paidOrder(cart.id)
+      await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
+      expect((await gatewayCalls("/rubitpay/invoice/check")).length).toBeGreaterThan(0)
+    })
+
+    it("a late WAIT after PAID moves nothing back (Romb)", async () => {
+      const { cart, session } = await start(ROMB)
+      await rombSandbox.pay(session.data.redirect_url)
+      const orderId = await paidOrder(cart.id)
+      await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
+      const [paid] = await events(session.id)
+      const body = JSON.stringify({ id: paid.gateway_reference, order_id: session.id, amount: Number(session.data.gateway_amount), status: "WAIT" })
+      const sign = rombSignature(readRombBody(body, "application/json"), "sandbox-romb-private")
+      const late = await axios.post(`${api.defaults.baseURL}/hooks/payment-gateways/romb_romb`, `${body.slice(0, -1)},"sign":"${sign}"}`, {
+        headers: { "Content-Type": "application/json" },
+        validateStatus: () => true,
+      })
+      expect(late.status).toBe(200)
+      const wait = await waitFor(async () => {
+        const event = (await events(session.id)).find((e: any) => e.gateway_status === "WAIT")
+        return event && !["received", "processing"].includes(event.state) ? event : undefined
+      })
+      expect(wait.state).toBe("ignored")
+      expect((await payment(orderId)).captured_at).toBeTruthy()
+      expect((await paymentStatus(cart.id)).status).toBe("paid")
+      const { data } = await getContainer()
+        .resolve(ContainerRegistrationKeys.QUERY)
+        .graph({ entity: "payment_session", fields: ["data", "status"], filters: { id: session.id } })
+      expect((data[0] as any).data.gateway_status).toBe("PAID")
     })
   },
 })

@@ -243,8 +243,8 @@ medusaIntegrationTestRunner({
       }
 
       const AMBIGUOUS_TYPES = [
-        // "/" is not a token character, so Express's parsers cannot read this header and keep no body at all
-        ["application/json; x=application/x-www-form-urlencoded", /^(Refused .*: )?Romb webhook: the raw request body is missing\.$/],
+        // "/" is not a token character, so Express's parsers cannot read this header and keep no body at all: the header is the reason
+        ["application/json; x=application/x-www-form-urlencoded", /Content-Type parameter "x=application\/x-www-form-urlencoded" is not accepted/],
         // quoted, Express reads the body as JSON, while a media-type check by substring would say form
         ['application/json; x="application/x-www-form-urlencoded"', /Content-Type parameter "x="application\/x-www-form-urlencoded"" is not accepted/],
         [FORM, /is not name=value/],

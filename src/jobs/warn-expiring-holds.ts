@@ -1,6 +1,6 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { openGatewaySessions } from "../lib/reconcile"
+import { heldGatewaySessions } from "../lib/reconcile"
 import { SESSION_KEYS } from "../lib/session-data"
 import { reportFlaggedEvent } from "../lib/webhook-inbox"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
@@ -21,7 +21,7 @@ export async function warnExpiringHolds(container: MedusaContainer, now = Date.n
   const warned: string[] = []
   for (const { providerId, provider } of await redirectProviderRegistrations(container)) {
     if (!provider.holdExpiresAt) continue
-    for (const session of await openGatewaySessions(container, providerId, { statuses: ["authorized"], createdBefore: now })) {
+    for (const session of await heldGatewaySessions(container, providerId)) {
       const data = session.data
       const expiresAt = provider.holdExpiresAt(session)
       if (!expiresAt || expiresAt.getTime() - now > WARN_BEFORE_MS) continue

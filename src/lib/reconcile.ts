@@ -3,13 +3,10 @@ import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework
 import type { RedirectPaymentProvider, SessionToReconcile } from "./redirect-provider"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
-import { SESSION_KEYS } from "./session-data"
 import { recordVerifiedGatewayEvent } from "./webhook-inbox"
 
 /** Sessions older than this are abandoned checkouts or settled by hand: the jobs no longer look at them. */
 export const FOLLOW_SESSIONS_FOR_MS = 7 * 24 * 3600_000
-const PAGE_SIZE = 100
-const MAX_PAGES = 20
 
 export type ProviderRegistration = { providerId: string; provider: RedirectPaymentProvider<Record<string, unknown>> }
 
@@ -80,41 +77,21 @@ export async function dueGatewaySessions(
 }
 
 /**
- * A registration's gateway sessions still open in Medusa — in one of
- * `statuses`, created between `createdBefore` and FOLLOW_SESSIONS_FOR_MS
- * earlier, their payment neither captured nor canceled — oldest first, at
- * most MAX_PAGES pages (authorized sessions keep that status after capture or
- * cancel, so the settled ones are paged past).
+ * A registration's payments held at the gateway and not yet captured or
+ * canceled in Medusa: its open gateway orders (the plugin's own records)
+ * whose session is authorized.
  */
-export async function openGatewaySessions(
-  container: MedusaContainer,
-  providerId: string,
-  { statuses, createdBefore }: { statuses: string[]; createdBefore: number }
-): Promise<SessionToReconcile[]> {
+export async function heldGatewaySessions(container: MedusaContainer, providerId: string): Promise<SessionToReconcile[]> {
+  const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
+  const open = await inbox.listGatewayOrders({ provider_id: providerId, state: "open" }, { select: ["session_id"] })
+  if (!open.length) return []
   const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   // status is a column of payment_session even though the DTO filter type omits it
-  const filters = {
-    provider_id: providerId,
-    status: statuses,
-    created_at: {
-      $gte: new Date(createdBefore - FOLLOW_SESSIONS_FOR_MS).toISOString(),
-      $lte: new Date(createdBefore).toISOString(),
-    },
-  } as Parameters<IPaymentModuleService["listPaymentSessions"]>[0]
-  const open: SessionToReconcile[] = []
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const sessions = await paymentModule.listPaymentSessions(filters, {
-      relations: ["payment"],
-      order: { created_at: "ASC" },
-      skip: page * PAGE_SIZE,
-      take: PAGE_SIZE,
-    })
-    for (const session of sessions) {
-      const payment = (session as any).payment
-      if (payment?.captured_at || payment?.canceled_at || !session.data?.[SESSION_KEYS.gateway]) continue
-      open.push({ id: session.id, data: session.data as Record<string, unknown>, created_at: session.created_at as Date })
-    }
-    if (sessions.length < PAGE_SIZE) break
-  }
-  return open
+  const filters = { id: open.map((order) => order.session_id), status: "authorized" } as Parameters<
+    IPaymentModuleService["listPaymentSessions"]
+  >[0]
+  const sessions = await paymentModule.listPaymentSessions(filters, { relations: ["payment"] })
+  return sessions
+    .filter((session) => !session.payment?.captured_at && !session.payment?.canceled_at)
+    .map((session) => ({ id: session.id, data: session.data as Record<string, unknown>, created_at: session.created_at as Date }))
 }

@@ -55,7 +55,10 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
   const byId = new Map<string, Invoice>()
   let nextError: string | undefined
   let nextHangMs = 0
+  // richer engine behaviour than the doc shows, each behind a switch (control POST /rubitpay/features)
   let checkAvailable = true
+  let checkError: string | undefined
+  let answerInvoiceId = true
   let refundsAvailable = true
 
   const refundedTotal = (invoice: Invoice) =>
@@ -145,9 +148,10 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
     const hangMs = nextHangMs
     nextHangMs = 0
     if (hangMs) await hold(hangMs, res)
+    // the doc's answer is { result, redirect_url }; invoice_id only with the switch
     answer(res, {
       result: true,
-      invoice_id: invoice.invoice_id,
+      ...(answerInvoiceId ? { invoice_id: invoice.invoice_id } : {}),
       redirect_url: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}`,
     })
   }
@@ -162,6 +166,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
 
   api.post("/invoice/check", (req, res) => {
     if (!checkAvailable) return res.status(404).send("Not Found")
+    if (checkError) return refuse(res, checkError)
     const invoice = invoices.get(req.body.shop_order_id)
     if (!invoice) return refuse(res, "order_not_found")
     answer(res, {
@@ -265,8 +270,10 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
   })
   control.post("/features", (req, res) => {
     if (req.body?.check !== undefined) checkAvailable = !!req.body.check
+    if (req.body?.checkError !== undefined) checkError = req.body.checkError || undefined
+    if (req.body?.invoiceId !== undefined) answerInvoiceId = !!req.body.invoiceId
     if (req.body?.refunds !== undefined) refundsAvailable = !!req.body.refunds
-    res.json({ check: checkAvailable, refunds: refundsAvailable })
+    res.json({ check: checkAvailable, checkError: checkError ?? null, invoiceId: answerInvoiceId, refunds: refundsAvailable })
   })
   control.get("/invoices", (_req, res) => res.json([...invoices.values()]))
   control.get("/invoices/:shopOrderId", (req, res) => {
@@ -300,6 +307,8 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
       nextError = undefined
       nextHangMs = 0
       checkAvailable = true
+      checkError = undefined
+      answerInvoiceId = true
       refundsAvailable = true
       for (const shop of shops.values()) shop.callbackUrl = undefined
     },

@@ -2,9 +2,7 @@ import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { MedusaError, PaymentWebhookEvents } from "@medusajs/framework/utils"
 import type { ProviderWebhookPayload } from "@medusajs/framework/types"
 import { paymentProviderId, receiveGatewayWebhook } from "../lib/webhook-inbox"
-
-/** The plugin's provider identifiers, as in `pp_{identifier}_{id}`. */
-const PLUGIN_PROVIDER = /^pp_(romb|rubitpay|exchanger)_/
+import { redirectProviderRegistrations } from "../providers/registry"
 
 /**
  * Medusa's built-in `/hooks/payment/:provider` acknowledges first and emits
@@ -20,7 +18,8 @@ export default async function receiveMedusaPaymentWebhook({
   container,
 }: SubscriberArgs<ProviderWebhookPayload>) {
   const providerId = paymentProviderId(event.data.provider)
-  if (!PLUGIN_PROVIDER.test(providerId)) return
+  const registrations = await redirectProviderRegistrations(container)
+  if (!registrations.some((registration) => registration.providerId === providerId)) return
   try {
     await receiveGatewayWebhook(container, providerId, event.data.payload)
   } catch (error) {

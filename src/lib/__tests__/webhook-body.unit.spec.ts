@@ -1,6 +1,5 @@
+import fc from "fast-check"
 import { MedusaError } from "@medusajs/framework/utils"
-// the qs Express's urlencoded parser (body-parser) actually loads
-import qs from "body-parser/node_modules/qs"
 import { PhpArray, PhpInt, phpFormDecode, phpJsonDecode } from "../php"
 import { plainFields } from "../notification-fields"
 import {
@@ -10,7 +9,10 @@ import {
   parseStrictForm,
   parseStrictJsonObject,
   rawBodyText,
+  StrictFormOptions,
 } from "../webhook-body"
+// body-parser's `extended: true` call of qs, as Medusa's urlencoded body parser makes it
+import { canonical, expressForm, formEncode, formParsersDisagree, INDEX_SEGMENTS, NAME_SEGMENTS } from "./forgery-helpers"
 
 const G = "Test"
 const invalid = (message?: RegExp) =>
@@ -20,9 +22,10 @@ const invalid = (message?: RegExp) =>
   })
 const BOTH = [JSON_MEDIA_TYPE, FORM_MEDIA_TYPE]
 
-/** body-parser's `extended: true` call of qs, as Medusa's urlencoded body parser makes it. */
-const expressForm = (raw: string) =>
-  qs.parse(raw, { allowPrototypes: true, arrayLimit: 100, depth: 32, strictDepth: true, parameterLimit: 1000 })
+/** The gateways' nested fields: Romb's `data[key]`, the exchanger's `toValues[0][key]`. */
+const NESTED: StrictFormOptions["nested"] = { data: { depth: 1 }, toValues: { depth: 2, indexed: true } }
+const DATA = { data: { depth: 1 } }
+const TO_VALUES = { toValues: { depth: 2, indexed: true } }
 
 describe("exactMediaType", () => {
   it("accepts exactly the listed media types, in any case, with at most charset=utf-8", () => {
@@ -163,14 +166,35 @@ describe("parseStrictForm", () => {
 
   it("reads nested fields only where allowed, and as deep as allowed", () => {
     const raw = "toValues%5B0%5D%5Bkey%5D=wallet&toValues[0][value]=T1&toValues[1][key]=memo&data[x]=1"
-    const fields = parseStrictForm(G, raw, { nested: { toValues: 2, data: 1 } })
+    const fields = parseStrictForm(G, raw, { nested: NESTED })
     expect(plainFields(fields)).toEqual({ toValues: [{ key: "wallet", value: "T1" }, { key: "memo" }], data: { x: "1" } })
     expect(fields).toStrictEqual(phpFormDecode(raw))
     expect(plainFields(fields)).toEqual(expressForm(raw))
-    expect(() => parseStrictForm(G, "data[x][y]=1", { nested: { data: 1 } })).toThrow(invalid(/bracket syntax/))
+    expect(() => parseStrictForm(G, "data[x][y]=1", { nested: DATA })).toThrow(invalid(/bracket syntax/))
+    expect(() => parseStrictForm(G, "toValues[0][key][x]=1", { nested: TO_VALUES })).toThrow(invalid(/bracket syntax/))
+    // the same shapes where the field is not declared nested, or declared without an index
+    expect(() => parseStrictForm(G, "data[x]=1")).toThrow(invalid(/bracket syntax where the doc has a flat field/))
+    expect(() => parseStrictForm(G, "toValues[0][key]=1", { nested: { toValues: { depth: 2 } } })).toThrow(invalid(/not a plain name/))
   })
 
-  const refusals: Array<[string, string, RegExp, Record<string, number>?]> = [
+  it.each([
+    // names only inside data, any order
+    ["data[b]=1&data[a]=2&data[_c]=3&data[Z9]=4", DATA],
+    // list items at the next index, an earlier one revisited, items as values or as names
+    ["toValues[0][key]=a&toValues[0][name]=b&toValues[1][key]=c", TO_VALUES],
+    ["toValues[0][key]=a&toValues[1][key]=b&toValues[0][name]=c&toValues[2][key]=d", TO_VALUES],
+    ["toValues[0]=a&toValues[1]=b", TO_VALUES],
+    ["toValues[0]=a&toValues[1][key]=b", TO_VALUES],
+    ["toValues%5B0%5D%5Bkey%5D=a&toValues%5b1%5d%5bkey%5d=b", TO_VALUES],
+    // a list longer than qs's default arrayLimit: body-parser raises it with the number of pairs
+    [Array.from({ length: 150 }, (_, i) => `toValues[${i}][key]=k${i}`).join("&"), TO_VALUES],
+  ])("reads %s as $_POST and qs both read it", (raw, nested) => {
+    const fields = parseStrictForm(G, raw, { nested })
+    expect(fields).toStrictEqual(phpFormDecode(raw))
+    expect(canonical(plainFields(fields))).toBe(canonical(expressForm(raw)))
+  })
+
+  const refusals: Array<[string, string, RegExp, StrictFormOptions["nested"]?]> = [
     // names PHP rewrites: a leading space (raw, %20 or +) is dropped, so " amount" is "amount" to $_POST
     ["leading space", " amount=1", /only printable ASCII/],
     ["leading %20", "%20amount=1", /not a plain name/],
@@ -179,27 +203,58 @@ describe("parseStrictForm", () => {
     ["leading [", "[amount]=1", /not a plain name/],
     ["leading %5B", "%5Bamount%5D=1", /not a plain name/],
     ["unterminated [", "amount[=1", /not a plain name/],
-    ["text after ]", "data[x]y=1", /not a plain name/, { data: 1 }],
-    ["empty []", "data[]=1", /not a plain name/, { data: 1 }],
+    ["text after ]", "data[x]y=1", /not a plain name/, DATA],
+    ["empty []", "data[]=1", /not a plain name/, DATA],
     // "." becomes "_" in PHP
     ["dot", "order.id=1", /not a plain name/],
     ["encoded dot", "order%2Eid=1", /not a plain name/],
-    ["dot in a segment", "data[a.b]=1", /not a plain name/, { data: 1 }],
+    ["dot in a segment", "data[a.b]=1", /not a plain name/, DATA],
     ["leading digit", "10=a", /not a plain name/],
     ["leading underscore", "_x=a", /not a plain name/],
     ["dash", "order-id=1", /not a plain name/],
     // duplicate names: last wins in PHP, an array in qs
     ["duplicate", "amount=1&amount=2", /appears twice/],
     ["duplicate, one encoded", "amount=1&%61mount=2", /appears twice/],
-    ["duplicate nested", "data[x]=1&data[x]=2", /appears twice/, { data: 1 }],
-    ["duplicate nested, one encoded", "data[x]=1&data%5Bx%5D=2", /appears twice/, { data: 1 }],
+    ["duplicate nested", "data[x]=1&data[x]=2", /appears twice/, DATA],
+    ["duplicate nested, one encoded", "data[x]=1&data%5Bx%5D=2", /appears twice/, DATA],
     // bracket syntax where the field is flat
-    ["bracket on a flat field", "amount[0]=1", /bracket syntax where the doc has a flat field/],
-    ["bracket on a flat field, encoded", "amount%5B0%5D=1", /bracket syntax/],
-    ["too deep", "data[a][b]=1", /bracket syntax/, { data: 1 }],
+    ["bracket on a flat field", "amount[x]=1", /bracket syntax where the doc has a flat field/],
+    ["bracket on a flat field, encoded", "amount%5Bx%5D=1", /bracket syntax/],
+    ["index on a flat field", "amount[0]=1", /not a plain name/],
+    ["index on a flat field, encoded", "amount%5B0%5D=1", /not a plain name/],
+    ["too deep", "data[a][b]=1", /bracket syntax/, DATA],
+    ["too deep, indexed", "toValues[0][a][b]=1", /bracket syntax/, TO_VALUES],
+    // digits inside brackets: qs turns them into array indexes and renumbers them ({1: x} in $_POST, [x] in qs)
+    ["digit segment", "data[1]=x", /not a plain name/, DATA],
+    ["digit segment, encoded", "data%5B1%5D=x", /not a plain name/, DATA],
+    ["index 0 where names are", "data[0]=x", /not a plain name/, DATA],
+    ["digits among names", "data[x]=1&data[0]=2", /not a plain name/, DATA],
+    ["digits where an indexed field has names", "toValues[0][0]=x", /not a plain name/, TO_VALUES],
+    ["segment starting with a digit", "data[1x]=1", /not a plain name/, DATA],
+    // names that shadow Object.prototype: qs drops __proto__, PHP keeps every one of them
+    ["__proto__ segment", "data[__proto__]=x", /not a plain name/, DATA],
+    ["__proto__ segment, encoded", "data%5B__proto__%5D=x", /not a plain name/, DATA],
+    ["constructor segment", "data[constructor]=x", /not a plain name/, DATA],
+    ["toString segment", "data[toString]=x", /not a plain name/, DATA],
+    ["hasOwnProperty segment", "data[hasOwnProperty]=x", /not a plain name/, DATA],
+    ["__defineGetter__ segment", "data[__defineGetter__]=x", /not a plain name/, DATA],
+    ["prototype name in an indexed item", "toValues[0][valueOf]=x", /not a plain name/, TO_VALUES],
+    ["prototype name as a flat field", "constructor=1", /not a plain name/],
+    ["prototype name as a flat field (hasOwnProperty)", "hasOwnProperty=1", /not a plain name/],
+    ["prototype name as a nested base", "toString[x]=1", /not a plain name/, { toString: { depth: 1 } }],
+    ["__proto__ as a list index", "toValues[__proto__][key]=x", /not the next index of the list toValues/, TO_VALUES],
+    // list indexes: from 0, each the next one or one already used
+    ["list starting at 1", "toValues[1][key]=a", /not the next index of the list toValues/, TO_VALUES],
+    ["list with a gap", "toValues[0][key]=a&toValues[2][key]=b", /not the next index/, TO_VALUES],
+    ["list out of order", "toValues[1][key]=b&toValues[0][key]=a", /not the next index/, TO_VALUES],
+    ["index with a leading zero", "toValues[0][key]=a&toValues[01][key]=b", /not the next index/, TO_VALUES],
+    ["negative index", "toValues[-1][key]=a", /not the next index/, TO_VALUES],
+    ["name where the index is", "toValues[x][key]=a", /not the next index/, TO_VALUES],
+    ["append where the index is", "toValues[][key]=a", /not the next index/, TO_VALUES],
+    ["index beyond the fields allowed", "toValues[0]=a&toValues[10000]=b", /not the next index/, TO_VALUES],
     // a name that is both a value and a parent
-    ["a=1&a[b]=2", "a=1&a[b]=2", /clashes with a field of the same name/, { a: 1 }],
-    ["a[b]=2&a=1", "a[b]=2&a=1", /clashes with a field of the same name/, { a: 1 }],
+    ["a=1&a[b]=2", "a=1&a[b]=2", /clashes with a field of the same name/, { a: { depth: 1 } }],
+    ["a[b]=2&a=1", "a[b]=2&a=1", /clashes with a field of the same name/, { a: { depth: 1 } }],
     // stray separators
     ["empty pair &&", "a=1&&b=2", /is not name=value/],
     ["leading &", "&a=1", /is not name=value/],
@@ -233,18 +288,55 @@ describe("parseStrictForm", () => {
   })
 
   it("refuses every one of those bodies whose $_POST and qs readings differ (the reason the rules exist)", () => {
-    let disagreements = 0
-    for (const [, raw] of refusals) {
-      let php: unknown
-      try {
-        php = plainFields(phpFormDecode(raw))
-      } catch {
-        php = "error"
-      }
-      if (JSON.stringify(php) !== JSON.stringify(expressForm(raw))) disagreements++
-    }
+    const disagreeing = refusals.filter(([, raw]) => formParsersDisagree(raw)).map(([name]) => name)
     // most of the refused shapes are exactly where the two parsers part ways
-    expect(disagreements).toBeGreaterThan(10)
+    expect(disagreeing.length).toBeGreaterThan(20)
+    for (const name of ["digit segment", "list starting at 1", "list with a gap", "list out of order", "__proto__ segment"]) {
+      expect(disagreeing).toContain(name)
+    }
+  })
+
+  it("property: what the strict read accepts, $_POST and qs read alike (and as the strict read does); nested names included", () => {
+    // pairs of the gateways' nested fields and a flat one, with list indexes and bracket names both parsers
+    // read alike or not, raw or percent-encoded, in any order
+    const base = fc.constantFrom("data", "toValues", "toValues", "amount", "constructor", "toString")
+    const segment = fc.oneof(fc.constantFrom(...INDEX_SEGMENTS), fc.constantFrom(...NAME_SEGMENTS))
+    const pair = fc
+      .record({
+        base,
+        segments: fc.array(segment, { maxLength: 3 }),
+        value: fc.constantFrom("1", "x", "a%26b", "%D0%98", ""),
+        encoded: fc.boolean(),
+      })
+      .map(({ base, segments, value, encoded }) => {
+        const [open, close] = encoded ? ["%5B", "%5D"] : ["[", "]"]
+        return `${base}${segments.map((s) => `${open}${formEncode(s)}${close}`).join("")}=${value}`
+      })
+    let accepted = 0
+    let acceptedNested = 0
+    let refusedDisagreeing = 0
+    fc.assert(
+      fc.property(fc.array(pair, { minLength: 1, maxLength: 6 }), (pairs) => {
+        const raw = pairs.join("&")
+        let fields: PhpArray
+        try {
+          fields = parseStrictForm(G, raw, { nested: NESTED })
+        } catch (error) {
+          expect(error).toEqual(invalid())
+          if (formParsersDisagree(raw)) refusedDisagreeing++
+          return
+        }
+        accepted++
+        if (/\[|%5B/i.test(raw)) acceptedNested++
+        expect(fields).toStrictEqual(phpFormDecode(raw))
+        expect(canonical(plainFields(fields))).toBe(canonical(expressForm(raw)))
+      }),
+      { numRuns: 4000 }
+    )
+    // both sides are reached: nested bodies read, and bodies the parsers read differently refused
+    expect(acceptedNested).toBeGreaterThan(200)
+    expect(accepted).toBeGreaterThan(acceptedNested)
+    expect(refusedDisagreeing).toBeGreaterThan(500)
   })
 
   it("accepts the most fields allowed, and percent-encoding of any character in a value", () => {

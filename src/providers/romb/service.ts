@@ -20,6 +20,7 @@ import { currencyInfo, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { plainFields } from "../../lib/notification-fields"
 import { PhpFloat, phpToString } from "../../lib/php"
+import { exactMediaType, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from "../../lib/webhook-body"
 import {
   GatewayWebhookPayload,
   GatewayWebhookResult,
@@ -177,7 +178,10 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
   }
 
   protected verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult {
-    const fields = readRombBody(this.rawBodyOf(payload), headerValue(payload.headers, "content-type"))
+    const contentType = headerValue(payload.headers, "content-type")
+    // the media type first: a header no parser understood also leaves no raw body, and that is the reason to give
+    exactMediaType(GATEWAY, contentType, [JSON_MEDIA_TYPE, FORM_MEDIA_TYPE])
+    const fields = readRombBody(this.rawBodyOf(payload), contentType)
     if (!verifyRombSignature(fields, this.webhookSecret)) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Romb webhook: the signature is missing or invalid.")
     }

@@ -1,4 +1,5 @@
 import axios from "axios"
+import { MedusaError } from "@medusajs/framework/utils"
 import { Sandbox, startSandbox } from "../../../sandbox"
 import { ipnChecksum, orderIpnSecret } from "../signature"
 import { ExchangerProviderService } from "../service"
@@ -144,11 +145,28 @@ describe("ExchangerProviderService", () => {
     )
     expect((await order("obmin", paid.gateway_reference as string)).status).toBe("inProgressPayout")
 
-    // the customer says they paid: the order is not deleted from under them
+    // the customer says they paid: the order is not deleted from under them, and the exchanger is not even asked to
     const claimed = (await initiate("payses_8b", {}, p)).data!
     await walk(claimed.redirect_url as string, "inProgress")
-    await expect(p.cancelPayment({ data: claimed })).rejects.toThrow()
+    const updateStatus = jest.spyOn((p as any).client, "updateOrderStatus")
+    for (const cancel of [() => p.cancelPayment({ data: claimed }), () => p.deletePayment({ data: claimed })]) {
+      await expect(cancel()).rejects.toMatchObject({
+        type: MedusaError.Types.NOT_ALLOWED,
+        message: `Exchanger order ${claimed.gateway_reference} is already paid (status "inProgress") and cannot be canceled from Medusa; ask the exchanger to return the money.`,
+      })
+    }
+    await expect(p.cancelPayment({ data: paid })).rejects.toMatchObject({ type: MedusaError.Types.NOT_ALLOWED })
+    expect(updateStatus).not.toHaveBeenCalled()
     expect((await order("obmin", claimed.gateway_reference as string)).status).toBe("inProgress")
+    expect((await order("obmin", paid.gateway_reference as string)).status).toBe("inProgressPayout")
+
+    // only new and waitPayment are deleted: a fresh order is
+    const fresh = (await initiate("payses_8c", {}, p)).data!
+    expect((await order("obmin", fresh.gateway_reference as string)).status).toBe("new")
+    await expect(p.cancelPayment({ data: fresh })).resolves.toEqual({ data: expect.objectContaining({ gateway_status: "deleted" }) })
+    expect(updateStatus).toHaveBeenCalledTimes(1)
+    expect(updateStatus).toHaveBeenCalledWith(fresh.gateway_reference, fresh.order_secret, "deleted")
+    expect((await order("obmin", fresh.gateway_reference as string)).status).toBe("deleted")
   })
 
   it("reports the engine's refusal to cancel (the customer paid in the meantime)", async () => {
@@ -197,11 +215,28 @@ describe("ExchangerProviderService", () => {
       expect(good.verified).toEqual(
         expect.objectContaining({
           action: "authorized",
-          data: expect.objectContaining({ session_id: session, event_key: `${ORDER_ID}:inProgressPayout`, gateway_reference: uid, gateway_status: "inProgressPayout" }),
+          data: expect.objectContaining({ session_id: session, event_key: `${ORDER_ID}:inProgressPayout`, gateway_status: "inProgressPayout" }),
         })
       )
+      // orderUID is not covered by the checksum: the event names no reference (the session keeps the order's own), and it is not stored
+      expect(good.verified.data.gateway_reference).toBeUndefined()
+      expect((good.verified.data.notification as Record<string, unknown>).orderUID).toBeUndefined()
+      expect(good.verified.data.notification).toEqual(
+        expect.objectContaining({ orderId: ORDER_ID, newStatus: "inProgressPayout", inAmount: "1790.50", outAmount: "18.80", xml_from: "CARDRUB", xml_to: "USDTTRC20" })
+      )
       // the payout requisites are never kept
-      expect(JSON.stringify(good.verified.data.notification)).not.toContain("toValues")
+      expect(JSON.stringify(good.verified.data.notification)).not.toMatch(new RegExp(`toValues|orderUID|"${uid}"`))
+      // another order's number in the IPN changes nothing (it still has to look like one)
+      const other = await p.getWebhookActionAndData(ipn(ipnFields({ orderUID: "777" })))
+      expect(other.verified).toEqual({
+        ...good.verified,
+        data: {
+          ...good.verified.data,
+          confirmation: expect.any(Object),
+          notification: { ...(good.verified.data.notification as object), timestamp: expect.any(String) },
+        },
+      })
+      await expect(p.getWebhookActionAndData(ipn(ipnFields({ orderUID: "77a" })))).rejects.toMatchObject({ type: "invalid_data" })
       const claim = await p.getWebhookActionAndData(ipn(ipnFields({ newStatus: "inProgress" })))
       expect(claim.verified.action).toBe("pending")
       const unknown = await p.getWebhookActionAndData(ipn(ipnFields({ newStatus: "reviewing" })))

@@ -78,11 +78,15 @@ describe("Romb signature = Romb's PHP reference, byte for byte", () => {
     // 0.1 + 0.2 sent as text stays the text; rtrim eats the value's own trailing "&" (%26).
     const form = "x=a%26%26&data[]=1&data[]=b&amount=0.30000000000000004"
     expect(rombSignatureBase(phpFormDecode(form))).toBe('amount=0.30000000000000004&data=["1","b"]&x=a')
-    // the strict read refuses `data[]` (two parsers number an append differently)
+    // the strict read refuses `data[]` (two parsers number an append differently), and numbered keys too
+    // (qs turns `data[1]` into an index it renumbers); `data` takes names only, signed as a JSON object
     expect(() => readRombBody(form, FORM)).toThrow(invalidData)
-    expect(rombSignatureBase(readRombBody("x=a%26%26&data[0]=1&data[1]=b&amount=0.30000000000000004", FORM))).toBe(
-      'amount=0.30000000000000004&data=["1","b"]&x=a'
-    )
+    for (const numbered of ["x=a%26%26&data[0]=1&data[1]=b&amount=0.30000000000000004", "data[1]=b", "data[x]=1&data[0]=2"]) {
+      expect(() => readRombBody(numbered, FORM)).toThrow(expect.objectContaining({ type: MedusaError.Types.INVALID_DATA, message: expect.stringMatching(/not a plain name/) }))
+    }
+    const named = "x=a%26%26&data[first]=1&data[_2nd]=b&amount=0.30000000000000004"
+    expect(rombSignatureBase(readRombBody(named, FORM))).toBe('amount=0.30000000000000004&data={"first":"1","_2nd":"b"}&x=a')
+    expect(rombSignatureBase(readRombBody(named, FORM))).toBe(rombSignatureBase(phpFormDecode(named)))
   })
 })
 
