@@ -258,6 +258,7 @@ medusaIntegrationTestRunner({
            from generate_series(1, 22000) n`,
         [SINGLE]
       )
+      await rubitPaySandbox.features({ check: true })
       const { cart, session } = await start(SINGLE)
       await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-shop", null)
       await rubitPaySandbox.click(session.data.redirect_url, "pay")
@@ -304,7 +305,7 @@ medusaIntegrationTestRunner({
     })
 
     it("RubitPay invoice/check answering an error does not block a verified webhook: the order is made", async () => {
-      await rubitPaySandbox.features({ checkError: "internal_error" })
+      await rubitPaySandbox.features({ check: true, checkError: "internal_error" })
       const { cart, session } = await start(SINGLE)
       await rubitPaySandbox.click(session.data.redirect_url, "pay")
       const orderId = await paidOrder(cart.id)

@@ -34,6 +34,9 @@ medusaIntegrationTestRunner({
 
     beforeEach(async () => {
       await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
+      // this suite covers the engine's extras (invoice_id in create answers, invoice/check); the documented
+      // shape alone, the sandbox's default, is covered in lifecycle.spec.ts
+      await rubitPaySandbox.features({ check: true, invoiceId: true })
       for (const shop of Object.values(SHOPS)) {
         await rubitPaySandbox.setCallbackUrl(shop.shopId, `${api.defaults.baseURL}${shop.hook}`)
       }

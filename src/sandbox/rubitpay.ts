@@ -56,9 +56,9 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
   let nextError: string | undefined
   let nextHangMs = 0
   // richer engine behaviour than the doc shows, each behind a switch (control POST /rubitpay/features)
-  let checkAvailable = true
+  let checkAvailable = false
   let checkError: string | undefined
-  let answerInvoiceId = true
+  let answerInvoiceId = false
   let refundsAvailable = true
 
   const refundedTotal = (invoice: Invoice) =>
@@ -306,9 +306,9 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
       byId.clear()
       nextError = undefined
       nextHangMs = 0
-      checkAvailable = true
+      checkAvailable = false
       checkError = undefined
-      answerInvoiceId = true
+      answerInvoiceId = false
       refundsAvailable = true
       for (const shop of shops.values()) shop.callbackUrl = undefined
     },

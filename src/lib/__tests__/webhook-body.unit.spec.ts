@@ -299,16 +299,19 @@ describe("parseStrictForm", () => {
   it("property: what the strict read accepts, $_POST and qs read alike (and as the strict read does); nested names included", () => {
     // pairs of the gateways' nested fields and a flat one, with list indexes and bracket names both parsers
     // read alike or not, raw or percent-encoded, in any order
-    const base = fc.constantFrom("data", "toValues", "toValues", "amount", "constructor", "toString")
-    const segment = fc.oneof(fc.constantFrom(...INDEX_SEGMENTS), fc.constantFrom(...NAME_SEGMENTS))
+    const plainName = fc.constantFrom(...NAME_SEGMENTS.slice(0, 9))
+    const anySegment = fc.oneof(fc.constantFrom(...INDEX_SEGMENTS), fc.constantFrom(...NAME_SEGMENTS))
+    const path = fc.oneof(
+      // the doc's shapes: data[name], toValues[i][name] with small indexes (in order or not), flat fields
+      { weight: 3, arbitrary: plainName.map((name) => ["data", name]) },
+      { weight: 4, arbitrary: fc.tuple(fc.constantFrom("0", "0", "1", "2"), plainName).map(([index, name]) => ["toValues", index, name]) },
+      { weight: 1, arbitrary: fc.constantFrom<string[]>(["amount"], ["id"], ["toValues", "0"], ["toValues", "1"]) },
+      // anything around them
+      { weight: 3, arbitrary: fc.tuple(fc.constantFrom("data", "toValues", "amount", "constructor", "toString"), fc.array(anySegment, { maxLength: 3 })).map(([b, segments]) => [b, ...segments]) }
+    )
     const pair = fc
-      .record({
-        base,
-        segments: fc.array(segment, { maxLength: 3 }),
-        value: fc.constantFrom("1", "x", "a%26b", "%D0%98", ""),
-        encoded: fc.boolean(),
-      })
-      .map(({ base, segments, value, encoded }) => {
+      .record({ path, value: fc.constantFrom("1", "x", "a%26b", "%D0%98", ""), encoded: fc.boolean() })
+      .map(({ path: [base, ...segments], value, encoded }) => {
         const [open, close] = encoded ? ["%5B", "%5D"] : ["[", "]"]
         return `${base}${segments.map((s) => `${open}${formEncode(s)}${close}`).join("")}=${value}`
       })
@@ -316,7 +319,7 @@ describe("parseStrictForm", () => {
     let acceptedNested = 0
     let refusedDisagreeing = 0
     fc.assert(
-      fc.property(fc.array(pair, { minLength: 1, maxLength: 6 }), (pairs) => {
+      fc.property(fc.array(pair, { minLength: 1, maxLength: 5 }), (pairs) => {
         const raw = pairs.join("&")
         let fields: PhpArray
         try {
@@ -334,9 +337,44 @@ describe("parseStrictForm", () => {
       { numRuns: 4000 }
     )
     // both sides are reached: nested bodies read, and bodies the parsers read differently refused
-    expect(acceptedNested).toBeGreaterThan(200)
+    expect(acceptedNested).toBeGreaterThan(500)
     expect(accepted).toBeGreaterThan(acceptedNested)
-    expect(refusedDisagreeing).toBeGreaterThan(500)
+    expect(refusedDisagreeing).toBeGreaterThan(1500)
+  })
+
+  it("property: the doc's nested shapes are always read (names in data, list items in order with names, any pair order within that)", () => {
+    const plainName = fc.constantFrom(...NAME_SEGMENTS.slice(0, 9))
+    const body = fc
+      .record({
+        data: fc.uniqueArray(plainName, { maxLength: 4 }),
+        items: fc.array(fc.uniqueArray(plainName, { minLength: 1, maxLength: 3 }), { maxLength: 4 }),
+        seeds: fc.array(fc.nat(), { minLength: 16, maxLength: 16 }),
+        encoded: fc.boolean(),
+      })
+      .map(({ data, items, seeds, encoded }) => {
+        const [open, close] = encoded ? ["%5B", "%5D"] : ["[", "]"]
+        const dataPairs = data.map((name, i) => `data${open}${name}${close}=d${i}`)
+        // an item's names may interleave with later items' as long as each index first appears in order
+        const itemPairs = items.flatMap((names, i) => names.map((name, j) => ({ i, text: `toValues${open}${i}${close}${open}${name}${close}=v${i}${j}`, s: seeds[(i * 3 + j) % 16] })))
+        const firsts = items.map((_, i) => itemPairs.find((p) => p.i === i)!)
+        const rest = itemPairs.filter((p) => !firsts.includes(p)).sort((a, b) => a.s - b.s)
+        const ordered: string[] = []
+        for (const first of firsts) {
+          ordered.push(first.text)
+          // later names of this item and of earlier ones, placed after the item's first pair
+          ordered.push(...rest.filter((p) => p.i <= first.i && p.s % items.length === first.i).map((p) => p.text))
+        }
+        ordered.push(...rest.filter((p) => !ordered.includes(p.text)).map((p) => p.text))
+        return ["amount=1", ...dataPairs, ...ordered].join("&")
+      })
+    fc.assert(
+      fc.property(body, (raw) => {
+        const fields = parseStrictForm(G, raw, { nested: NESTED })
+        expect(fields).toStrictEqual(phpFormDecode(raw))
+        expect(canonical(plainFields(fields))).toBe(canonical(expressForm(raw)))
+      }),
+      { numRuns: 1500 }
+    )
   })
 
   it("accepts the most fields allowed, and percent-encoding of any character in a value", () => {

@@ -137,10 +137,19 @@ describe("RombProviderService", () => {
       ).resolves.toBeDefined()
     })
 
-    it("rejects a body without raw bytes", async () => {
-      await expect(
-        provider().getWebhookActionAndData({ data: {}, rawData: "", headers: {} })
-      ).rejects.toThrow(/raw request body is missing/)
+    it("rejects a body without raw bytes; without a Content-Type either, the Content-Type is the reason given", async () => {
+      for (const contentType of ["application/json", "application/x-www-form-urlencoded"]) {
+        for (const rawData of ["", Buffer.alloc(0), undefined]) {
+          await expect(
+            provider().getWebhookActionAndData({ data: {}, rawData, headers: { "content-type": contentType } } as any)
+          ).rejects.toMatchObject({ type: "invalid_data", message: expect.stringMatching(/raw request body is missing/) })
+        }
+      }
+      // a header no parser understood leaves no raw body either: its media type is what to fix
+      await expect(provider().getWebhookActionAndData({ data: {}, rawData: "", headers: {} })).rejects.toMatchObject({
+        type: "invalid_data",
+        message: 'Romb webhook: Content-Type must be application/json or application/x-www-form-urlencoded, not "".',
+      })
     })
   })
 
