@@ -1,6 +1,6 @@
 import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
-import { Badge, Button, Container, Heading, Text, toast } from "@medusajs/ui"
+import { Badge, Button, Container, Heading, Input, Label, Text, toast } from "@medusajs/ui"
 import { useCallback, useEffect, useState } from "react"
 
 type GatewayPayment = {
@@ -12,6 +12,11 @@ type GatewayPayment = {
   gateway_status: string | null
   amount: string | null
   currency_code: string | null
+  payment_id: string | null
+  /** Captured and not yet refunded. */
+  refundable: string | null
+  /** A canceled order's payment still captured at the gateway: what the customer is owed. */
+  refund_due: string | null
 }
 
 type GatewaySyncResult = {
@@ -123,6 +128,12 @@ const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrde
               Amount sent: {payment.amount} {payment.currency_code?.toUpperCase()}
             </Text>
           )}
+          {payment.refund_due && (
+            <Badge size="2xsmall" color="orange">
+              Refund due at {payment.gateway}: {payment.refund_due} {payment.currency_code?.toUpperCase()}
+            </Badge>
+          )}
+          {payment.refundable && <RecordRefundMadeAtGateway payment={payment} onRecorded={load} />}
         </div>
       ))}
       {state && state.events.length > 0 && (
@@ -151,6 +162,75 @@ const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrde
         </div>
       )}
     </Container>
+  )
+}
+
+/**
+ * The operator refunded the customer in the gateway's dashboard (Romb and the
+ * exchangers have no refund call): record it on the payment, without calling
+ * the gateway.
+ */
+const RecordRefundMadeAtGateway = ({ payment, onRecorded }: { payment: GatewayPayment; onRecorded: () => void }) => {
+  const [open, setOpen] = useState(false)
+  const [amount, setAmount] = useState(payment.refund_due ?? payment.refundable ?? "")
+  const [note, setNote] = useState("")
+  const [saving, setSaving] = useState(false)
+
+  const record = async () => {
+    setSaving(true)
+    try {
+      const response = await fetch(`/admin/payment-gateways/payments/${payment.payment_id}/refund-made-at-gateway`, {
+        method: "POST",
+        credentials: "include",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ amount: Number(amount), ...(note.trim() ? { note: note.trim() } : {}) }),
+      })
+      const body = await response.json()
+      if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`)
+      toast.success("Refund recorded", { description: `${amount} ${payment.currency_code?.toUpperCase() ?? ""}` })
+      setOpen(false)
+      onRecorded()
+    } catch (e) {
+      toast.error("The refund was not recorded", { description: (e as Error).message })
+    } finally {
+      setSaving(false)
+    }
+  }
+
+  if (!open) {
+    return (
+      <Button size="small" variant="transparent" className="self-start" onClick={() => setOpen(true)}>
+        Record a refund made at the gateway
+      </Button>
+    )
+  }
+  return (
+    <div className="flex flex-col gap-y-2 pt-2">
+      <Label size="small" htmlFor={`refund-amount-${payment.session_id}`}>
+        Amount refunded in the gateway's dashboard ({payment.currency_code?.toUpperCase()})
+      </Label>
+      <Input
+        id={`refund-amount-${payment.session_id}`}
+        size="small"
+        type="number"
+        min="0"
+        step="any"
+        value={amount}
+        onChange={(e) => setAmount(e.target.value)}
+      />
+      <Label size="small" htmlFor={`refund-note-${payment.session_id}`}>
+        Note (optional)
+      </Label>
+      <Input id={`refund-note-${payment.session_id}`} size="small" value={note} onChange={(e) => setNote(e.target.value)} />
+      <div className="flex gap-x-2">
+        <Button size="small" isLoading={saving} disabled={!(Number(amount) > 0)} onClick={record}>
+          Record refund
+        </Button>
+        <Button size="small" variant="secondary" onClick={() => setOpen(false)}>
+          Cancel
+        </Button>
+      </div>
+    </div>
   )
 }
 

@@ -7,21 +7,19 @@ import { toGatewayAmount } from "../../../../../lib/money"
 import { OrderGatewaySession, orderGatewaySessions } from "../../../../../lib/order-gateway-sessions"
 import { SESSION_KEYS } from "../../../../../lib/session-data"
 
-/**
- * What the customer is owed at the gateway: a canceled order whose payment
- * is still captured there (the gateway has no refund call, or the refund is
- * made in its dashboard), until the operator records the refund.
- */
-function refundDue(session: OrderGatewaySession): string | null {
+/** What is captured and not yet refunded on the session's payment, at the currency's precision. */
+function refundable(session: OrderGatewaySession): string | null {
   const currency = session.data[SESSION_KEYS.currencyCode]
-  if (!session.order_canceled || !session.payment || !currency) return null
-  const due = MathBN.sub(session.payment.captured, session.payment.refunded)
-  return due.gt(0) ? toGatewayAmount(due, currency) : null
+  if (!session.payment || !currency) return null
+  const left = MathBN.sub(session.payment.captured, session.payment.refunded)
+  return left.gt(0) ? toGatewayAmount(left, currency) : null
 }
 
 /**
  * `GET /admin/payment-gateways/orders/:id`: the order's redirect-gateway
- * payments and the timeline of gateway events recorded for them.
+ * payments and the timeline of gateway events recorded for them. A canceled
+ * order whose payment is still captured at the gateway shows `refund_due`
+ * (the customer is owed it there) until the refund is recorded.
  */
 export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
   const sessions = await orderGatewaySessions(req.scope, req.params.id)
@@ -46,7 +44,8 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
       amount: session.data[SESSION_KEYS.gatewayAmount] ?? null,
       currency_code: session.data[SESSION_KEYS.currencyCode] ?? null,
       payment_id: session.payment?.id ?? null,
-      refund_due: refundDue(session),
+      refundable: refundable(session),
+      refund_due: session.order_canceled ? refundable(session) : null,
     })),
     events: events.map((event) => {
       // not every gateway names the currency in its notification: it is the session's
