@@ -25,7 +25,7 @@ export function currencyInfo(currencyCode: string): CurrencyInfo {
  */
 export function toGatewayAmount(amount: BigNumberInput, currencyCode: string): string {
   const { minorUnits } = currencyInfo(currencyCode)
-  const value = MathBN.convert(amount as any)
+  const value = MathBN.convert(amount)
   if (!value.isFinite() || value.isNegative()) {
     throw new MedusaError(
       MedusaError.Types.INVALID_DATA,

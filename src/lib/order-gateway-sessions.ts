@@ -1,5 +1,5 @@
 import { ContainerRegistrationKeys, MathBN, MedusaError } from "@medusajs/framework/utils"
-import type { MedusaContainer } from "@medusajs/framework/types"
+import type { BigNumberInput, MedusaContainer } from "@medusajs/framework/types"
 import { SESSION_KEYS } from "./session-data"
 
 export type OrderGatewaySession = {
@@ -13,10 +13,20 @@ export type OrderGatewaySession = {
   order_canceled: boolean
 }
 
-type Amounts = Array<{ amount: unknown; raw_amount?: unknown }> | undefined
+type Amounts = Array<{ amount: BigNumberInput; raw_amount?: BigNumberInput | null }> | null | undefined
+
+/** The order fields queried below (Query returns them untyped). */
+type QueriedOrder = {
+  id: string
+  status: string
+  payment_collections?: Array<{
+    payment_sessions?: Array<Omit<OrderGatewaySession, "payment" | "order_canceled">> | null
+    payments?: Array<{ id: string; payment_session_id: string; captures?: Amounts; refunds?: Amounts }> | null
+  }> | null
+}
 
 const total = (items: Amounts) =>
-  (items ?? []).reduce((sum, item) => MathBN.add(sum, MathBN.convert((item.raw_amount ?? item.amount) as string)), MathBN.convert(0))
+  (items ?? []).reduce((sum, item) => MathBN.add(sum, MathBN.convert(item.raw_amount ?? item.amount)), MathBN.convert(0))
 
 /** An order's payment sessions that one of the plugin's gateways created; NOT_FOUND for an unknown order. */
 export async function orderGatewaySessions(container: MedusaContainer, orderId: string): Promise<OrderGatewaySession[]> {
@@ -38,18 +48,18 @@ export async function orderGatewaySessions(container: MedusaContainer, orderId: 
     ],
     filters: { id: orderId },
   })
-  const order = orders[0] as any
+  const order: QueriedOrder | undefined = orders[0]
   if (!order) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order ${orderId} was not found.`)
   }
-  const collections: any[] = order.payment_collections ?? []
-  const payments = new Map<string, { id: string; captures: Amounts; refunds: Amounts }>(
-    collections.flatMap((collection) => collection.payments ?? []).map((payment: any) => [payment.payment_session_id, payment])
+  const collections = order.payment_collections ?? []
+  const payments = new Map(
+    collections.flatMap((collection) => collection.payments ?? []).map((payment) => [payment.payment_session_id, payment])
   )
   return collections
     .flatMap((collection) => collection.payment_sessions ?? [])
-    .filter((session: OrderGatewaySession) => session.data?.[SESSION_KEYS.gateway])
-    .map((session: OrderGatewaySession) => {
+    .filter((session) => session.data?.[SESSION_KEYS.gateway])
+    .map((session): OrderGatewaySession => {
       const payment = payments.get(session.id)
       return {
         ...session,

@@ -263,7 +263,7 @@ export abstract class RedirectPaymentProvider<
   }
 
   /** The session status a confirmation stands for. */
-  protected statusOf(confirmation: GatewayConfirmation | undefined): PaymentSessionStatus {
+  protected statusOf(confirmation: Pick<GatewayConfirmation, "action"> | undefined): PaymentSessionStatus {
     switch (confirmation?.action) {
       case "captured":
         return PaymentSessionStatus.CAPTURED
@@ -282,7 +282,7 @@ export abstract class RedirectPaymentProvider<
    * Throws the error a shopper sees when completing a cart whose payment the
    * gateway has not confirmed: the cart stays open and no order is created.
    */
-  protected notAuthorized(confirmation: GatewayConfirmation | undefined): never {
+  protected notAuthorized(confirmation: Pick<GatewayConfirmation, "action" | "gateway_status"> | undefined): never {
     const reason =
       confirmation?.action === "canceled"
         ? `the payment was canceled at ${this.gatewayName}`

@@ -22,6 +22,10 @@ export const SESSION_KEYS = {
   gatewayAmount: "gateway_amount",
   currencyCode: "currency_code",
   sessionId: "session_id",
+  /** RubitPay: which flow the invoice was opened with, "single_step" or "two_step". */
+  flow: "gateway_flow",
+  /** Exchanger: the order's secret, needed for `order/get`; the customer sees it in the payment page URL anyway. */
+  orderSecret: "order_secret",
 } as const
 
 const RESERVED_KEYS: string[] = Object.values(SESSION_KEYS).filter(

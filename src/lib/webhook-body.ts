@@ -97,7 +97,11 @@ export type StrictFormOptions = {
 /** A bracketed key both parsers read as a name (qs turns digits into array indexes). */
 const SEGMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 const LIST_INDEX = /^(0|[1-9][0-9]{0,3})$/
-/** qs drops names that shadow Object.prototype; PHP keeps them: refused. */
+/**
+ * Names that are Object.prototype's own (`__proto__`, `constructor`,
+ * `toString`…): qs drops `__proto__` and parsers that build plain objects
+ * treat the rest unlike PHP's arrays; no gateway field is named so: refused.
+ */
 const shadowsPrototype = (name: string) => name === "__proto__" || name in Object.prototype
 
 /** Percent-decoding with `+` as space, refusing a malformed `%`, NUL and non-UTF-8 bytes. */

@@ -1,5 +1,5 @@
 import { MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
-import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
+import type { BigNumberInput, IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import { gatewayOrderOfSession } from "./gateway-orders"
@@ -141,7 +141,7 @@ export async function recordVerifiedGatewayEvent(
 }
 
 function mismatch(
-  session: { amount: any; raw_amount?: any; currency_code: string },
+  session: { amount: BigNumberInput; raw_amount?: BigNumberInput | null; currency_code: string },
   amount: string,
   currencyCode: string | undefined,
   isRefund: boolean

@@ -1,5 +1,10 @@
 import { generateEntityId, InjectManager, MedusaContext, MedusaService } from "@medusajs/framework/utils"
-import type { Context } from "@medusajs/framework/types"
+import type {
+  BigNumberInput,
+  Context,
+  InferEntityForModuleService,
+  InferTypeOf,
+} from "@medusajs/framework/types"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { GatewayEvent } from "./models/gateway-event"
 import { GatewayOrder } from "./models/gateway-order"
@@ -35,14 +40,28 @@ const placeholders = (values: unknown[]) => values.map(() => "?").join(", ")
 /** A claim on an event for processing lapses after this long (a dead worker). */
 export const PROCESSING_LEASE_SECONDS = 300
 
-class GatewayInboxModuleService extends MedusaService({ GatewayEvent, GatewayOrder }) {
+type Timestamps = "created_at" | "updated_at" | "deleted_at"
+/**
+ * What `createGatewayEvents`/`updateGatewayEvents` accept. The DML infers a
+ * bigNumber column's input as `number`, but Medusa stores any BigNumberInput;
+ * the plugin passes decimal strings so amounts keep their exact value.
+ */
+type GatewayEventInput = Omit<InferEntityForModuleService<typeof GatewayEvent>, "amount" | Timestamps> & {
+  amount: BigNumberInput | null
+}
+type GatewayOrderInput = Omit<InferEntityForModuleService<typeof GatewayOrder>, Timestamps>
+
+class GatewayInboxModuleService extends MedusaService<{
+  GatewayEvent: { dto: InferTypeOf<typeof GatewayEvent>; inputDto: GatewayEventInput; model: typeof GatewayEvent }
+  GatewayOrder: { dto: InferTypeOf<typeof GatewayOrder>; inputDto: GatewayOrderInput; model: typeof GatewayOrder }
+}>({ GatewayEvent, GatewayOrder }) {
   /**
    * Stores an event once. Concurrent copies race on the unique
    * (provider_id, event_key) index; the losers get the stored event back.
    */
   async recordEvent(input: RecordGatewayEventInput) {
     try {
-      const event = await this.createGatewayEvents(input as any)
+      const event = await this.createGatewayEvents(input)
       return { event, duplicate: false }
     } catch (error) {
       const [existing] = await this.listGatewayEvents({
@@ -172,7 +191,7 @@ class GatewayInboxModuleService extends MedusaService({ GatewayEvent, GatewayOrd
       last_error: outcome.error ?? null,
       ...(outcome.flag_reason ? { flag_reason: outcome.flag_reason } : {}),
       processed_at: outcome.state === "failed" ? null : new Date(),
-    } as any)
+    })
   }
 }
 

@@ -41,8 +41,6 @@ import { orderIpnSecret, verifyIpnChecksum } from "./signature"
 import { exchangerEventInput, exchangerStatus, UNPAID_STATUSES } from "./status"
 
 const GATEWAY = "Exchanger"
-/** The order's secret: needed for `order/get`; the customer sees it in the payment page URL anyway. */
-export const ORDER_SECRET_KEY = "order_secret"
 
 export function parseExchangerOptions(options: unknown): ExchangerOptions {
   return parseProviderOptions(GATEWAY, exchangerOptionsSchema, options)
@@ -130,7 +128,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
         [SESSION_KEYS.gatewayAmount]: amount,
         [SESSION_KEYS.currencyCode]: currency,
         [SESSION_KEYS.confirmation]: undefined,
-        [ORDER_SECRET_KEY]: order.secret,
+        [SESSION_KEYS.orderSecret]: order.secret,
       },
     }
   }
@@ -138,7 +136,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
   /** `order/get` with the stored uid + secret; the amount must be the session's. */
   private async orderStatus(data: Record<string, unknown>) {
     const uid = data[SESSION_KEYS.gatewayReference] as string | undefined
-    const secret = data[ORDER_SECRET_KEY] as string | undefined
+    const secret = data[SESSION_KEYS.orderSecret] as string | undefined
     if (!uid || !secret) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, "Exchanger: the payment has no exchanger order.")
     }
@@ -162,14 +160,14 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     const updated = { ...data, [SESSION_KEYS.gatewayStatus]: order.status }
     if (order.action === "captured") return { status: PaymentSessionStatus.CAPTURED, data: updated }
     if (order.action === "authorized") return { status: PaymentSessionStatus.AUTHORIZED, data: updated }
-    this.notAuthorized(order.action === "pending" ? undefined : ({ action: order.action, gateway_status: order.status } as any))
+    this.notAuthorized(order.action === "pending" ? undefined : { action: order.action, gateway_status: order.status })
   }
 
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
     const data = input.data ?? {}
     const order = await this.orderStatus(data)
     return {
-      status: this.statusOf({ action: order.action } as any),
+      status: this.statusOf({ action: order.action }),
       data: { ...data, [SESSION_KEYS.gatewayStatus]: order.status },
     }
   }
@@ -202,7 +200,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     // only an order the customer has not paid may be deleted (inProgress is pending, but their claim to have paid)
     if (UNPAID_STATUSES.includes(order.status)) {
       await this.client
-        .updateOrderStatus(data[SESSION_KEYS.gatewayReference] as string, data[ORDER_SECRET_KEY] as string, "deleted")
+        .updateOrderStatus(data[SESSION_KEYS.gatewayReference] as string, data[SESSION_KEYS.orderSecret] as string, "deleted")
         .catch((error) => {
           throw asMedusaError(error)
         })
@@ -210,7 +208,9 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     }
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
-      `Exchanger order ${data[SESSION_KEYS.gatewayReference]} is already paid (status "${order.status}") and cannot be canceled from Medusa; ask the exchanger to return the money.`
+      order.action === "unknown"
+        ? `Exchanger order ${data[SESSION_KEYS.gatewayReference]} has status "${order.status}", which the plugin does not know, so it cannot be canceled from Medusa; ask the exchanger.`
+        : `Exchanger order ${data[SESSION_KEYS.gatewayReference]} is already paid (status "${order.status}") and cannot be canceled from Medusa; ask the exchanger to return the money.`
     )
   }
 
@@ -237,7 +237,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
   async reconcileSession(session: SessionToReconcile, now: number): Promise<GatewayWebhookResult | undefined> {
     const data = session.data
     const uid = data[SESSION_KEYS.gatewayReference] as string | undefined
-    const secret = data[ORDER_SECRET_KEY] as string
+    const secret = data[SESSION_KEYS.orderSecret] as string
     if (!uid) return undefined
     const order = await this.client.getOrder(uid, secret)
     const expired =
@@ -284,6 +284,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
       )
     }
     const ipn = this.parseNotification(exchangerIpnSchema, fields)
+    const { orderUID: _unverified, ...checksummed } = ipn
     if (!verifyIpnChecksum(ipn, orderIpnSecret(this.options_.ipnSecret, sessionId), present[0])) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "Exchanger IPN: the checksum is invalid.")
     }
@@ -301,7 +302,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     return this.webhookResult({
       // orderUID is not covered by the checksum: the reference stays the one the order was created with
       ...exchangerEventInput(sessionId, { orderId: ipn.orderId, status: ipn.newStatus, inAmount: ipn.inAmount }),
-      notification: { ...ipn, orderUID: undefined },
+      notification: checksummed,
     })
   }
 }

@@ -35,6 +35,11 @@ export type CheckResult =
   /** The status method is not offered to this shop. */
   | { available: false }
 
+/** The `error_code` of a JSON object answer; undefined for any other body. */
+function errorCodeOf(body: unknown): unknown {
+  return typeof body === "object" && body !== null && "error_code" in body ? body.error_code : undefined
+}
+
 /** RubitPay's invoice methods: every request signed, every error code mapped. */
 export class RubitPayClient {
   private readonly http: GatewayHttpClient
@@ -113,7 +118,7 @@ export class RubitPayClient {
   /** `invoice/check` by shop_order_id: the invoice's status, the truth about a payment. */
   async check(shopOrderId: string): Promise<CheckResult> {
     const response = await this.call("check", { shop_order_id: shopOrderId }, true)
-    if (response.status === 404 && !(response.body as any)?.error_code) {
+    if (response.status === 404 && !errorCodeOf(response.body)) {
       return { available: false }
     }
     const answer = rubitPayCheckAnswerSchema.safeParse(response.body)

@@ -42,8 +42,6 @@ import { verifyRubitPaySignature } from "./signature"
 import { RUBITPAY_HOLD_DAYS, rubitPayEventKey, rubitPayOutcome, RubitPayOutcome } from "./status"
 
 const GATEWAY = "RubitPay"
-/** Which flow the invoice was opened with; written by the provider only. */
-const FLOW_KEY = "gateway_flow"
 
 function parseRubitPayOptions(options: unknown): RubitPayOptions {
   return parseProviderOptions(GATEWAY, rubitPayOptionsSchema, options)
@@ -135,7 +133,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
           [SESSION_KEYS.gatewayAmount]: amount,
           [SESSION_KEYS.currencyCode]: input.currency_code.toLowerCase(),
           [SESSION_KEYS.confirmation]: undefined,
-          [FLOW_KEY]: twoStep ? "two_step" : "single_step",
+          [SESSION_KEYS.flow]: twoStep ? "two_step" : "single_step",
           payway,
         },
       }
@@ -145,7 +143,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   }
 
   /** The invoice's status at RubitPay; when the shop has no status call, the recorded webhook. */
-  private async truth(data: Record<string, unknown>): Promise<{ outcome: RubitPayOutcome; status: string; check?: CheckResult }> {
+  private async invoiceStatus(data: Record<string, unknown>): Promise<{ outcome: RubitPayOutcome; status: string; check?: CheckResult }> {
     const sessionId = this.sessionIdOf(data)
     let check: CheckResult | undefined
     if (sessionId && this.options_.statusCall) {
@@ -183,7 +181,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
 
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
     const data = input.data ?? {}
-    const { outcome, status } = await this.truth(data)
+    const { outcome, status } = await this.invoiceStatus(data)
     const updated = { ...data, [SESSION_KEYS.gatewayStatus]: status }
     if (outcome === "captured") return { status: PaymentSessionStatus.CAPTURED, data: updated }
     if (outcome === "authorized") return { status: PaymentSessionStatus.AUTHORIZED, data: updated }
@@ -193,24 +191,21 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
         "Payment not completed: RubitPay reports this invoice as refunded."
       )
     }
-    this.notAuthorized(
-      outcome === "pending"
-        ? undefined
-        : ({ action: outcome, gateway_status: status } as Parameters<typeof this.notAuthorized>[0])
-    )
+    this.notAuthorized(outcome === "pending" ? undefined : { action: outcome, gateway_status: status })
   }
 
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
     const data = input.data ?? {}
-    const { outcome, status } = await this.truth(data)
+    const { outcome, status } = await this.invoiceStatus(data)
     const sessionStatus =
       outcome === "refunded"
         ? PaymentSessionStatus.CAPTURED
-        : this.statusOf({ action: outcome } as Parameters<typeof this.statusOf>[0])
+        : this.statusOf({ action: outcome })
     return { status: sessionStatus, data: { ...data, [SESSION_KEYS.gatewayStatus]: status } }
   }
 
-  private orderNumber(data: Record<string, unknown>): string {
+  /** RubitPay's shop_order_id for the payment: the plugin's session id. */
+  private shopOrderId(data: Record<string, unknown>): string {
     const sessionId = this.sessionIdOf(data)
     if (!sessionId) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, "RubitPay: the payment has no shop_order_id.")
@@ -221,14 +216,14 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   /** Two-step: `invoice/charge`. Already charged counts as done; single-step payments are captured already. */
   async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
     const data = input.data ?? {}
-    const shopOrderId = this.orderNumber(data)
-    if (data[FLOW_KEY] === "two_step") {
+    const shopOrderId = this.shopOrderId(data)
+    if (data[SESSION_KEYS.flow] === "two_step") {
       const result = await this.client.settleHold("charge", shopOrderId).catch((e) => {
         throw asMedusaError(e)
       })
       if (result.done) return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "success" } }
     }
-    const { outcome, status } = await this.truth(data)
+    const { outcome, status } = await this.invoiceStatus(data)
     if (outcome === "captured") {
       return { data: { ...data, [SESSION_KEYS.gatewayStatus]: status } }
     }
@@ -245,14 +240,14 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     if (!this.sessionIdOf(data) || this.endedAtGateway(data)) {
       return { data }
     }
-    const shopOrderId = this.orderNumber(data)
-    if (data[FLOW_KEY] === "two_step") {
+    const shopOrderId = this.shopOrderId(data)
+    if (data[SESSION_KEYS.flow] === "two_step") {
       const result = await this.client.settleHold("unhold", shopOrderId).catch((e) => {
         throw asMedusaError(e)
       })
       if (result.done) return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "fail" } }
     }
-    const { outcome, status } = await this.truth(data)
+    const { outcome, status } = await this.invoiceStatus(data)
     if (outcome === "captured" || outcome === "refunded") {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
@@ -305,7 +300,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     }
     await this.client
       .refund({
-        shop_order_id: this.orderNumber(data),
+        shop_order_id: this.shopOrderId(data),
         invoice_id: (data[SESSION_KEYS.gatewayReference] as string | undefined) ?? undefined,
         amount,
         shop_refund_id: refundId,
@@ -343,7 +338,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
 
   /** Two-step: the hold lasts RUBITPAY_HOLD_DAYS from the hold (or, unknown, from the session's creation). */
   holdExpiresAt(session: SessionToReconcile): Date | undefined {
-    if (session.data[FLOW_KEY] !== "two_step") return undefined
+    if (session.data[SESSION_KEYS.flow] !== "two_step") return undefined
     const confirmation = this.confirmationOf(session.data)
     const heldAt = confirmation?.action === "authorized" ? confirmation.confirmed_at : session.created_at
     return new Date(new Date(heldAt).getTime() + RUBITPAY_HOLD_DAYS * 24 * 3600_000)

@@ -1,6 +1,7 @@
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
+import { updatePaymentData } from "./payment-data"
 import { SESSION_KEYS } from "../../lib/session-data"
 
 /** Emitted when a gateway ended a payment after its order was placed; other code may subscribe. */
@@ -47,11 +48,11 @@ export const cancelPaymentEndedAtGatewayStep = createStep(
         `the gateway reported ${input.gateway_status} after the payment was captured; if the money went back to the customer, record the refund on the order`
       )
     }
-    // UpdatePaymentDTO omits `data`, which the payment module does update
-    await paymentModule.updatePayment({
-      id: payment.id,
-      data: { ...payment.data, [SESSION_KEYS.gatewayStatus]: input.gateway_status, [SESSION_KEYS.confirmation]: input.confirmation },
-    } as Parameters<IPaymentModuleService["updatePayment"]>[0])
+    await updatePaymentData(paymentModule, payment.id, {
+      ...payment.data,
+      [SESSION_KEYS.gatewayStatus]: input.gateway_status,
+      [SESSION_KEYS.confirmation]: input.confirmation,
+    })
     await paymentModule.cancelPayment(payment.id)
     const canceled: PaymentCanceledByGateway = {
       payment_id: payment.id,

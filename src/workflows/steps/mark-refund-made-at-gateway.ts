@@ -3,6 +3,7 @@ import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { toGatewayAmount } from "../../lib/money"
 import { RefundMadeAtGateway, SESSION_KEYS } from "../../lib/session-data"
+import { updatePaymentData } from "./payment-data"
 
 export type RefundMadeAtGatewayInput = { payment_id: string; amount: number; note?: string; recorded_by?: string }
 
@@ -39,18 +40,13 @@ export const markRefundMadeAtGatewayStep = createStep(
       recorded_by: input.recorded_by,
       recorded_at: new Date().toISOString(),
     }
-    const update = (data: Record<string, unknown>) =>
-      // UpdatePaymentDTO omits `data`, which the payment module does update
-      paymentModule.updatePayment({ id: payment.id, data } as Parameters<IPaymentModuleService["updatePayment"]>[0])
-    await update({ ...payment.data, [SESSION_KEYS.refundMadeAtGateway]: marker })
+    await updatePaymentData(paymentModule, payment.id, { ...payment.data, [SESSION_KEYS.refundMadeAtGateway]: marker })
     return new StepResponse({ payment_id: payment.id, amount }, { payment_id: payment.id })
   },
   async (marked, { container }) => {
     if (!marked) return
     const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
     const payment = await paymentModule.retrievePayment(marked.payment_id, { select: ["id", "data"] })
-    // payment data is merged on update: null takes the key out
-    const data = { ...payment.data, [SESSION_KEYS.refundMadeAtGateway]: null }
-    await paymentModule.updatePayment({ id: payment.id, data } as Parameters<IPaymentModuleService["updatePayment"]>[0])
+    await updatePaymentData(paymentModule, payment.id, { ...payment.data, [SESSION_KEYS.refundMadeAtGateway]: null })
   }
 )

@@ -1,6 +1,7 @@
 import { MathBN, Modules } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
+import { updatePaymentData } from "./payment-data"
 import { SESSION_KEYS } from "../../lib/session-data"
 
 /**
@@ -23,17 +24,14 @@ export const prepareGatewayRefundStep = createStep(
       return new StepResponse(null)
     }
     const refunded = (payment.refunds ?? []).reduce(
-      (sum, refund) => MathBN.add(sum, (refund as any).raw_amount ?? refund.amount),
+      (sum, refund) => MathBN.add(sum, refund.raw_amount ?? refund.amount),
       MathBN.convert(0)
     )
     const missing = MathBN.sub(String(input.confirmation.amount), refunded)
     if (missing.lte(0)) {
       return new StepResponse(null)
     }
-    await paymentModule.updatePayment({
-      id: payment.id,
-      data: { ...payment.data, [SESSION_KEYS.externalRefund]: input.confirmation },
-    } as Parameters<IPaymentModuleService["updatePayment"]>[0])
+    await updatePaymentData(paymentModule, payment.id, { ...payment.data, [SESSION_KEYS.externalRefund]: input.confirmation })
     return new StepResponse({ payment_id: payment.id, amount: missing.toString() })
   }
 )

@@ -1,6 +1,6 @@
 import { MedusaError, Modules, PaymentSessionStatus } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
-import type { IPaymentModuleService } from "@medusajs/framework/types"
+import type { BigNumberInput, IPaymentModuleService, PaymentSessionDTO } from "@medusajs/framework/types"
 import { SESSION_KEYS } from "../../lib/session-data"
 
 export type GatewayEventForSession = {
@@ -42,7 +42,8 @@ export const recordGatewayConfirmationStep = createStep(
   "record-gateway-confirmation",
   async (event: GatewayEventForSession, { container }) => {
     const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
-    const [session] = await paymentModule.listPaymentSessions(
+    // raw_amount is selected, though Medusa's session type does not declare it
+    const [session]: Array<PaymentSessionDTO & { raw_amount?: BigNumberInput }> = await paymentModule.listPaymentSessions(
       { id: event.session_id },
       { select: ["id", "data", "amount", "raw_amount", "currency_code", "status"] }
     )
@@ -60,7 +61,7 @@ export const recordGatewayConfirmationStep = createStep(
     }
     const updated = await paymentModule.updatePaymentSession({
       id: session.id,
-      amount: (session as any).raw_amount ?? session.amount,
+      amount: session.raw_amount ?? session.amount,
       currency_code: session.currency_code,
       data: {
         ...session.data,
@@ -70,7 +71,7 @@ export const recordGatewayConfirmationStep = createStep(
         [SESSION_KEYS.confirmation]: event.confirmation,
       },
       status: SESSION_STATUS[event.action],
-    } as any).catch((error) => {
+    }).catch((error) => {
       // deleted by the cart while this event was on its way
       if (MedusaError.isMedusaError(error) && error.type === MedusaError.Types.NOT_FOUND) return undefined
       throw error

@@ -1,6 +1,6 @@
 import axios from "axios"
 import { MedusaError } from "@medusajs/framework/utils"
-import { Sandbox, startSandbox } from "../../../sandbox"
+import { Sandbox, startSandbox } from "../../../../sandbox"
 import { ipnChecksum, orderIpnSecret } from "../signature"
 import { ExchangerProviderService } from "../service"
 

@@ -1,5 +1,5 @@
 import axios from "axios"
-import { Sandbox, startSandbox } from "../../../sandbox"
+import { Sandbox, startSandbox } from "../../../../sandbox"
 import { RombProviderService } from "../service"
 
 /** The provider against the Romb emulator: real HTTP, Romb's documented answers. */

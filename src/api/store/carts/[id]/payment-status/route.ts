@@ -5,6 +5,16 @@ import type GatewayInboxModuleService from "../../../../../modules/gateway-inbox
 
 type CartPaymentStatus = "pending" | "paid" | "failed" | "canceled"
 
+/** The fields of the cart this route queries. */
+type QueriedCart = {
+  id: string
+  order?: { id: string } | null
+  payment_collection?: {
+    payments?: Array<{ id: string }> | null
+    payment_sessions?: Array<{ id: string; status: string; created_at: string | Date }> | null
+  } | null
+}
+
 /**
  * `GET /store/carts/:id/payment-status`: what the storefront's return page
  * polls after the redirect, since a confirmed webhook completes the cart by
@@ -24,7 +34,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
     ],
     filters: { id: req.params.id },
   })
-  const cart = carts[0] as any
+  const cart: QueriedCart | undefined = carts[0]
   if (!cart) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `Cart ${req.params.id} was not found.`)
   }
