@@ -103,6 +103,8 @@ module.exports = defineConfig({
               secretKey: "sandbox-rubitpay-hold-secret",
               baseUrl: `${sandboxUrl}/rubitpay`,
               capture: false,
+              // a released or failed hold after the order exists cancels the order too
+              cancelOrderOnPaymentCancel: true,
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
             },
           },

@@ -38,6 +38,12 @@ export const timeoutOption = z
   .max(120000, "must be at most 120000 ms")
   .default(15000)
 
+/**
+ * After the order exists, a gateway's failure, cancel or return cancels the
+ * Medusa payment; with this option the order is canceled too.
+ */
+export const cancelOrderOnPaymentCancelOption = z.boolean({ error: "must be true or false" }).default(false)
+
 export const DEFAULT_RECONCILE_AFTER_SECONDS = 120
 
 /** How old an unconfirmed payment must be before reconciliation asks the gateway's status call. */

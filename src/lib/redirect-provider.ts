@@ -128,7 +128,7 @@ export type SessionToReconcile = { id: string; data: Record<string, unknown>; cr
  */
 export abstract class RedirectPaymentProvider<
   /** `reconcileAfterSeconds`: set by providers with a status call (`reconcileAfterOption`). */
-  TOptions extends Record<string, unknown> & { reconcileAfterSeconds?: number },
+  TOptions extends Record<string, unknown> & { reconcileAfterSeconds?: number; cancelOrderOnPaymentCancel?: boolean },
 > extends AbstractPaymentProvider<TOptions> {
   /** Human name for messages, e.g. "Romb". */
   protected abstract readonly gatewayName: string
@@ -159,6 +159,11 @@ export abstract class RedirectPaymentProvider<
    * the hold of this session ends unless it is captured. Others leave it out.
    */
   holdExpiresAt?(session: SessionToReconcile): Date | undefined
+
+  /** Whether a gateway ending after the order exists cancels the order too (option `cancelOrderOnPaymentCancel`). */
+  get cancelsOrderOnPaymentCancel(): boolean {
+    return this.options_.cancelOrderOnPaymentCancel === true
+  }
 
   /** Seconds after creation before reconciliation asks about a session. */
   get reconcileAfterSeconds(): number {

@@ -1,6 +1,12 @@
 import { z } from "zod"
 import { decimalAmountField, paymentSessionIdField, statusWordField } from "../../lib/notification-fields"
-import { reconcileAfterOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
+import {
+  cancelOrderOnPaymentCancelOption,
+  reconcileAfterOption,
+  secretOption,
+  timeoutOption,
+  urlOption,
+} from "../../lib/options"
 import { EXCHANGER_PRESETS } from "./presets"
 
 /** An exchanger's XML currency code, e.g. `CARDRUB`, `USDTTRC20`. */
@@ -48,6 +54,7 @@ export const exchangerOptionsSchema = z
       .max(6 * 24 * 60, "at most 8640 (6 days): reconciliation follows a session for 7 days")
       .default(60 * 24),
     timeoutMs: timeoutOption,
+    cancelOrderOnPaymentCancel: cancelOrderOnPaymentCancelOption,
   })
   .superRefine((options, ctx) => {
     for (const key of Object.keys(options.routes)) {

@@ -7,7 +7,7 @@ import {
   sha256HexField,
   statusWordField,
 } from "../../lib/notification-fields"
-import { secretOption, timeoutOption, urlOption } from "../../lib/options"
+import { cancelOrderOnPaymentCancelOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
 
 export const rombOptionsSchema = z.object({
   uid: secretOption("the merchant UID from the Romb shop settings"),
@@ -19,6 +19,7 @@ export const rombOptionsSchema = z.object({
   /** Payment description; `{session_id}`, `{amount}` and `{currency}` are filled in. */
   description: z.string().max(255).optional(),
   timeoutMs: timeoutOption,
+  cancelOrderOnPaymentCancel: cancelOrderOnPaymentCancelOption,
 })
 
 export type RombOptionsInput = z.input<typeof rombOptionsSchema>

@@ -7,7 +7,13 @@ import {
   sha256HexField,
   statusWordField,
 } from "../../lib/notification-fields"
-import { reconcileAfterOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
+import {
+  cancelOrderOnPaymentCancelOption,
+  reconcileAfterOption,
+  secretOption,
+  timeoutOption,
+  urlOption,
+} from "../../lib/options"
 
 export const RUBITPAY_URLS = {
   production: "https://api.rubitpay.com",
@@ -42,6 +48,7 @@ export const rubitPayOptionsSchema = z
     /** How old an unconfirmed payment must be before reconciliation asks `invoice/check`. */
     reconcileAfterSeconds: reconcileAfterOption,
     timeoutMs: timeoutOption,
+    cancelOrderOnPaymentCancel: cancelOrderOnPaymentCancelOption,
   })
   .transform((options) => ({
     ...options,

@@ -1,8 +1,10 @@
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
+import { cancelOrderWorkflow } from "@medusajs/medusa/core-flows"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { updatePaymentData } from "./payment-data"
 import { SESSION_KEYS } from "../../lib/session-data"
+import { redirectProviderRegistrations } from "../../providers/registry"
 
 /** Emitted when a gateway ended a payment after its order was placed; other code may subscribe. */
 export const PAYMENT_CANCELED_BY_GATEWAY = "redirect_payments.payment.canceled_by_gateway"
@@ -62,8 +64,15 @@ export const cancelPaymentEndedAtGatewayStep = createStep(
       gateway_status: input.gateway_status,
     }
     await container.resolve(Modules.EVENT_BUS).emit({ name: PAYMENT_CANCELED_BY_GATEWAY, data: canceled })
+    const reason = `the gateway reported ${input.gateway_status} after the order was placed; the payment was canceled in Medusa`
+    const registration = (await redirectProviderRegistrations(container)).find((r) => r.providerId === input.provider_id)
+    if (!orderId || !registration?.provider.cancelsOrderOnPaymentCancel) return new StepResponse(reason)
+    // the merchant's choice (cancelOrderOnPaymentCancel): Medusa's own cancellation, with its checks and events
+    const { errors } = await cancelOrderWorkflow(container).run({ input: { order_id: orderId }, throwOnError: false })
     return new StepResponse(
-      `the gateway reported ${input.gateway_status} after the order was placed; the payment was canceled in Medusa`
+      errors.length
+        ? `${reason}; the order could not be canceled: ${errors.map((e) => e.error?.message ?? String(e.error)).join("; ")}`
+        : `${reason}, and the order was canceled`
     )
   }
 )
