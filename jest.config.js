@@ -2,7 +2,7 @@ const { loadEnv } = require("@medusajs/framework/utils")
 loadEnv("test", process.cwd())
 
 const testMatch = {
-  unit: ["**/src/**/__tests__/**/*.unit.spec.[jt]s"],
+  unit: ["**/src/**/__tests__/**/*.unit.spec.[jt]s", "<rootDir>/sandbox/__tests__/**/*.unit.spec.[jt]s"],
   "integration:http": ["**/integration-tests/http/*.spec.[jt]s"],
 }[process.env.TEST_TYPE ?? "unit"]
 

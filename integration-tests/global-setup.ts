@@ -1,7 +1,7 @@
 import path from "node:path"
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { startPostgres, freePort } = require("../scripts/postgres")
-import { startSandbox } from "../src/sandbox"
+import { startSandbox } from "../sandbox"
 
 /**
  * Before the integration suites: a PostgreSQL and the sandbox gateways. Their

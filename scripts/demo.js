@@ -233,7 +233,7 @@ async function main() {
   }
 
   require("ts-node").register({ transpileOnly: true, swc: true })
-  const { startSandbox } = require("../src/sandbox")
+  const { startSandbox } = require("../sandbox")
   const sandbox = await startSandbox({ port: SANDBOX_PORT })
   started.sandbox = sandbox
   console.log(`[demo] sandbox gateways at ${sandbox.url}`)
