@@ -7,7 +7,7 @@ require("ts-node").register({ transpileOnly: true, swc: true })
 const { performance } = require("node:perf_hooks")
 const { readRombBody, rombSignature, verifyRombSignature } = require("../src/providers/romb/signature")
 const { toGatewayAmount, amountsMatch } = require("../src/lib/money")
-const { sealConfirmation, readConfirmation } = require("../src/lib/session-data")
+const { sealConfirmation, readConfirmation } = require("../src/providers/base/session-data")
 
 function bench(name, iterations, fn) {
   for (let i = 0; i < Math.min(1000, iterations); i++) fn(i)

@@ -52,6 +52,8 @@ describe("the packed plugin", () => {
     )
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([])
     expect(files.filter((f) => /__tests__|integration-tests|\.env/.test(f))).toEqual([])
+    // the gateway emulators are a development tool, never shipped
+    expect(files.filter((f) => /sandbox/i.test(f))).toEqual([])
   })
 
   it("resolves every provider, the inbox module and the workflows by the package's exports from a fresh app", () => {

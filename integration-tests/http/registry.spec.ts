@@ -4,8 +4,8 @@ import type { IPaymentModuleService } from "@medusajs/framework/types"
 import path from "node:path"
 import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payments"
 import { warnExpiringHolds } from "../../src/jobs/warn-expiring-holds"
-import { RedirectPaymentProvider } from "../../src/lib/redirect-provider"
-import { redirectProviderRegistrations } from "../../src/providers/registry"
+import { RedirectPaymentProvider } from "../../src/providers/base/redirect-provider"
+import { redirectProviderRegistrations } from "../../src/gateway-events/registry"
 
 /**
  * The plugin's jobs and admin sync work on the provider instances Medusa

@@ -1,7 +1,7 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { dueGatewaySessions, reconcileOneSession } from "../lib/reconcile"
-import { redirectProviderRegistrations } from "../providers/registry"
+import { dueGatewaySessions, reconcileOneSession } from "../gateway-events/reconcile"
+import { redirectProviderRegistrations } from "../gateway-events/registry"
 
 const BATCH_SIZE = 50
 const CONCURRENCY = 4

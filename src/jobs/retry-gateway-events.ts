@@ -2,7 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE, } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import { PROCESSING_LEASE_SECONDS } from "../modules/gateway-inbox/service"
-import { runGatewayEvent } from "../lib/run-gateway-event"
+import { runGatewayEvent } from "../workflows/run-gateway-event"
 
 const BATCH_SIZE = 50
 const MAX_ATTEMPTS = 10

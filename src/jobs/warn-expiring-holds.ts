@@ -1,11 +1,11 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { heldGatewaySessions } from "../lib/reconcile"
-import { SESSION_KEYS } from "../lib/session-data"
-import { reportFlaggedEvent } from "../lib/webhook-inbox"
+import { heldGatewaySessions } from "../gateway-events/reconcile"
+import { SESSION_KEYS } from "../providers/base/session-data"
+import { reportFlaggedEvent } from "../gateway-events/inbox"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
-import { redirectProviderRegistrations } from "../providers/registry"
+import { redirectProviderRegistrations } from "../gateway-events/registry"
 
 /** How long before a hold ends the operator is told to capture or cancel it. */
 const WARN_BEFORE_MS = 24 * 3600_000

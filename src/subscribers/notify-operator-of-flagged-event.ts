@@ -1,6 +1,6 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import { GATEWAY_EVENT_FLAGGED, GatewayEventFlagged } from "../lib/webhook-inbox"
+import { GATEWAY_EVENT_FLAGGED, GatewayEventFlagged } from "../gateway-events/inbox"
 
 /** The order a payment session belongs to, if the cart has become one. */
 async function orderOfSession(container: SubscriberArgs["container"], sessionId: string) {

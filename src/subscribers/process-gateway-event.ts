@@ -1,6 +1,6 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import { GATEWAY_EVENT_RECORDED } from "../lib/webhook-inbox"
-import { runGatewayEvent } from "../lib/run-gateway-event"
+import { GATEWAY_EVENT_RECORDED } from "../gateway-events/inbox"
+import { runGatewayEvent } from "../workflows/run-gateway-event"
 
 export default async function processGatewayEventHandler({
   event,

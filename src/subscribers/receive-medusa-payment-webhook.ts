@@ -1,8 +1,8 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { MedusaError, PaymentWebhookEvents } from "@medusajs/framework/utils"
 import type { ProviderWebhookPayload } from "@medusajs/framework/types"
-import { paymentProviderId, receiveGatewayWebhook } from "../lib/webhook-inbox"
-import { redirectProviderRegistrations } from "../providers/registry"
+import { paymentProviderId, receiveGatewayWebhook } from "../gateway-events/inbox"
+import { redirectProviderRegistrations } from "../gateway-events/registry"
 
 /**
  * Medusa's built-in `/hooks/payment/:provider` acknowledges first and emits

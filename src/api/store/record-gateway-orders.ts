@@ -1,6 +1,6 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { recordGatewayOrdersOfCollection } from "../../lib/gateway-orders"
+import { recordGatewayOrdersOfCollection } from "../../gateway-events/gateway-orders"
 
 /**
  * Once Medusa has created a payment session (and dropped the collection's

@@ -11,7 +11,7 @@ import { MedusaError } from "@medusajs/framework/utils"
 import qs from "body-parser/node_modules/qs"
 import { phpFormDecode } from "../php"
 import { plainFields } from "../notification-fields"
-import type { GatewayWebhookPayload, VerifiedWebhookAnswer } from "../redirect-provider"
+import type { GatewayWebhookPayload, VerifiedWebhookAnswer } from "../../providers/base/redirect-provider"
 
 /** Real-looking Medusa payment session ids: the attacker's own, and the victim's. */
 export const SESSION = "payses_01JQ8Z3K4M5N6P7Q8R9S0T1V2W"

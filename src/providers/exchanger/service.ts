@@ -20,14 +20,15 @@ import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { plainFields } from "../../lib/notification-fields"
 import {
+  GatewayEventInput,
   GatewayWebhookPayload,
   GatewayWebhookResult,
   headerValue,
   RedirectPaymentProvider,
   SessionToReconcile,
-} from "../../lib/redirect-provider"
+} from "../base/redirect-provider"
 import { exactMediaType, FORM_MEDIA_TYPE, parseStrictForm } from "../../lib/webhook-body"
-import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
+import { parseStorefrontInput, SESSION_KEYS } from "../base/session-data"
 import { fillTemplate } from "../../lib/templates"
 import { ExchangerClient } from "./client"
 import {
@@ -38,7 +39,7 @@ import {
   exchangerSessionInputSchema,
 } from "./schemas"
 import { orderIpnSecret, verifyIpnChecksum } from "./signature"
-import { exchangerEventInput, exchangerStatus, UNPAID_STATUSES } from "./status"
+import { eventKey, gatewayAction, INITIAL_STATUS, statusAttention, UNPAID_STATUSES } from "./status"
 
 const GATEWAY = "Exchanger"
 
@@ -124,7 +125,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
         [SESSION_KEYS.redirectUrl]: `${this.options_.siteUrl}/${this.options_.lang}/payment/${order.uid}/${order.secret}`,
         [SESSION_KEYS.gateway]: this.gatewayKey,
         [SESSION_KEYS.gatewayReference]: order.uid,
-        [SESSION_KEYS.gatewayStatus]: "new",
+        [SESSION_KEYS.gatewayStatus]: INITIAL_STATUS,
         [SESSION_KEYS.gatewayAmount]: amount,
         [SESSION_KEYS.currencyCode]: currency,
         [SESSION_KEYS.confirmation]: undefined,
@@ -151,7 +152,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
         `The exchanger reports ${order.inAmount} for order ${uid}, not ${expected} ${currency.toUpperCase()}; the payment needs the operator's attention.`
       )
     }
-    return { status: order.status, ...exchangerStatus(order.status) }
+    return { status: order.status, action: gatewayAction(order.status) }
   }
 
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
@@ -245,7 +246,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
       now - new Date(session.created_at).getTime() > this.options_.orderLifetimeMinutes * 60_000
     if (!expired && order.status === data[SESSION_KEYS.gatewayStatus]) return undefined
     if (expired) await this.client.updateOrderStatus(order.uid, secret, "deleted")
-    const event = exchangerEventInput(session.id, {
+    const event = this.eventInput(session.id, {
       orderId: order._id ?? order.uid,
       uid: order.uid,
       status: order.status,
@@ -254,6 +255,19 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     return this.webhookResult(
       expired ? { ...event, action: "canceled", gatewayStatus: "expired", eventKey: `${event.eventKey}:expired` } : event
     )
+  }
+
+  /** The event an exchanger order's status stands for, from an IPN or from `order/get`. */
+  private eventInput(sessionId: string, order: { orderId: string; uid?: string; status: string; inAmount: string }): GatewayEventInput {
+    return {
+      action: gatewayAction(order.status),
+      sessionId,
+      amount: order.inAmount,
+      eventKey: eventKey(order.orderId, order.status),
+      gatewayStatus: order.status,
+      gatewayReference: order.uid,
+      attention: statusAttention(order.status),
+    }
   }
 
   /**
@@ -301,7 +315,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     }
     return this.webhookResult({
       // orderUID is not covered by the checksum: the reference stays the one the order was created with
-      ...exchangerEventInput(sessionId, { orderId: ipn.orderId, status: ipn.newStatus, inAmount: ipn.inAmount }),
+      ...this.eventInput(sessionId, { orderId: ipn.orderId, status: ipn.newStatus, inAmount: ipn.inAmount }),
       notification: checksummed,
     })
   }

@@ -26,13 +26,13 @@ import {
   GatewayWebhookResult,
   headerValue,
   RedirectPaymentProvider,
-} from "../../lib/redirect-provider"
-import { parseStorefrontInput, SESSION_KEYS } from "../../lib/session-data"
+} from "../base/redirect-provider"
+import { parseStorefrontInput, SESSION_KEYS } from "../base/session-data"
 import { fillTemplate } from "../../lib/templates"
 import { RombClient } from "./client"
 import { RombOptions, rombOptionsSchema, rombSessionInputSchema, rombWebhookSchema } from "./schemas"
 import { readRombBody, verifyRombSignature } from "./signature"
-import { ROMB_INITIAL_STATUS, rombAction } from "./status"
+import { eventKey, gatewayAction, INITIAL_STATUS } from "./status"
 
 const GATEWAY = "Romb"
 
@@ -105,7 +105,7 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
         [SESSION_KEYS.redirectUrl]: order.formUrl,
         [SESSION_KEYS.gateway]: this.gatewayKey,
         [SESSION_KEYS.gatewayReference]: order.orderId,
-        [SESSION_KEYS.gatewayStatus]: ROMB_INITIAL_STATUS,
+        [SESSION_KEYS.gatewayStatus]: INITIAL_STATUS,
         [SESSION_KEYS.gatewayAmount]: amount,
         [SESSION_KEYS.currencyCode]: input.currency_code.toLowerCase(),
         [SESSION_KEYS.confirmation]: undefined,
@@ -196,10 +196,10 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
     }
     const { sign: _sign, ...notification } = event
     return this.webhookResult({
-      action: rombAction(event.status),
+      action: gatewayAction(event.status),
       sessionId: event.order_id,
       amount: event.amount,
-      eventKey: `${event.id}:${event.status}`,
+      eventKey: eventKey(event.id, event.status),
       gatewayStatus: event.status,
       gatewayReference: event.id,
       notification,

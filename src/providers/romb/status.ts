@@ -1,4 +1,5 @@
-import type { GatewayAction } from "../../lib/session-data"
+import { actionOf } from "../base/gateway-status"
+import type { GatewayAction } from "../base/session-data"
 
 /**
  * Romb's notification statuses. Romb charges at once (no hold), so PAID is
@@ -7,7 +8,7 @@ import type { GatewayAction } from "../../lib/session-data"
  * word: Romb cancels only unpaid orders, so it is a cancellation. Any other
  * signed word is unknown: recorded for the operator, changing nothing.
  */
-export const ROMB_STATUS_ACTION = new Map<string, GatewayAction>([
+export const STATUS_ACTIONS: ReadonlyMap<string, GatewayAction> = new Map<string, GatewayAction>([
   ["PAID", "captured"],
   ["WAIT", "pending"],
   ["PENDING", "pending"],
@@ -15,9 +16,19 @@ export const ROMB_STATUS_ACTION = new Map<string, GatewayAction>([
   ["payment_canceled", "canceled"],
 ])
 
-export function rombAction(status: string): GatewayAction {
-  return ROMB_STATUS_ACTION.get(status) ?? "unknown"
+/** Status recorded on a session right after its Romb order is created. */
+export const INITIAL_STATUS = "WAIT"
+
+export function gatewayAction(status: string): GatewayAction {
+  return actionOf(STATUS_ACTIONS, status)
 }
 
-/** Status recorded on a session right after its Romb order is created. */
-export const ROMB_INITIAL_STATUS = "WAIT"
+/** Romb's transaction id and status: Romb has no status call to agree with. */
+export function eventKey(transactionId: string, status: string): string {
+  return `${transactionId}:${status}`
+}
+
+/** No Romb status needs the operator by itself. */
+export function statusAttention(_status: string): string | undefined {
+  return undefined
+}

@@ -8,9 +8,42 @@ import {
   rubitPayTryAnswerSchema,
 } from "./schemas"
 import { signRubitPayRequest } from "./signature"
-import { RUBITPAY_ERRORS } from "./status"
 
 const GATEWAY = "RubitPay"
+
+/** Error codes from RubitPay's doc: fatal ones stop the payment, the rest wait for the webhook. */
+const RUBITPAY_ERRORS: Record<string, { fatal: boolean; kind: "rejected" | "misconfigured"; fix: string }> = {
+  invalid_sign: {
+    fatal: true,
+    kind: "misconfigured",
+    fix: "RubitPay rejected the request signature; check the provider's secretKey option",
+  },
+  invalid_shop: {
+    fatal: true,
+    kind: "misconfigured",
+    fix: "RubitPay does not recognise the shop or it is inactive; check the provider's shopId option",
+  },
+  duplicate_order: {
+    fatal: true,
+    kind: "rejected",
+    fix: "RubitPay already has an invoice for this payment session with another amount or currency; start a new payment session",
+  },
+  unsupported_payway: {
+    fatal: true,
+    kind: "rejected",
+    fix: "this payment method is not available for the shop or currency; choose another one",
+  },
+  insufficient_funds: {
+    fatal: true,
+    kind: "rejected",
+    fix: "the payer has insufficient funds; try another card or payment method",
+  },
+  processing_error: {
+    fatal: false,
+    kind: "rejected",
+    fix: "RubitPay had a temporary processing issue; the outcome will arrive by notification",
+  },
+}
 
 export type InvoiceRequest = {
   shop_order_id: string

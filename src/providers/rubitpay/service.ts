@@ -26,9 +26,9 @@ import {
   headerValue,
   RedirectPaymentProvider,
   SessionToReconcile,
-} from "../../lib/redirect-provider"
+} from "../base/redirect-provider"
 import { exactMediaType, JSON_MEDIA_TYPE, parseStrictJsonObject } from "../../lib/webhook-body"
-import { parseStorefrontInput, readConfirmation, SESSION_KEYS } from "../../lib/session-data"
+import { GatewayAction, parseStorefrontInput, readConfirmation, SESSION_KEYS } from "../base/session-data"
 import { fillTemplate } from "../../lib/templates"
 import { CheckResult, RubitPayClient } from "./client"
 import {
@@ -39,7 +39,7 @@ import {
   rubitPayWebhookSchema,
 } from "./schemas"
 import { verifyRubitPaySignature } from "./signature"
-import { RUBITPAY_HOLD_DAYS, rubitPayEventKey, rubitPayOutcome, RubitPayOutcome } from "./status"
+import { eventKey, gatewayAction, INITIAL_STATUS, RUBITPAY_HOLD_DAYS } from "./status"
 
 const GATEWAY = "RubitPay"
 
@@ -129,7 +129,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
           [SESSION_KEYS.redirectUrl]: invoice.state === "created" ? invoice.redirectUrl ?? null : null,
           [SESSION_KEYS.gateway]: this.gatewayKey,
           [SESSION_KEYS.gatewayReference]: invoice.state === "created" ? invoice.invoiceId ?? null : null,
-          [SESSION_KEYS.gatewayStatus]: invoice.state === "created" ? "created" : "processing_error",
+          [SESSION_KEYS.gatewayStatus]: invoice.state === "created" ? INITIAL_STATUS : "processing_error",
           [SESSION_KEYS.gatewayAmount]: amount,
           [SESSION_KEYS.currencyCode]: input.currency_code.toLowerCase(),
           [SESSION_KEYS.confirmation]: undefined,
@@ -143,7 +143,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   }
 
   /** The invoice's status at RubitPay; when the shop has no status call, the recorded webhook. */
-  private async invoiceStatus(data: Record<string, unknown>): Promise<{ outcome: RubitPayOutcome; status: string; check?: CheckResult }> {
+  private async invoiceStatus(data: Record<string, unknown>): Promise<{ outcome: GatewayAction; status: string; check?: CheckResult }> {
     const sessionId = this.sessionIdOf(data)
     let check: CheckResult | undefined
     if (sessionId && this.options_.statusCall) {
@@ -170,7 +170,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
           `RubitPay reports ${check.amount} ${check.currency ?? ""} for this invoice, not ${expected} ${currency.toUpperCase()}; the payment needs the operator's attention.`
         )
       }
-      return { outcome: rubitPayOutcome(check.status), status: check.status, check }
+      return { outcome: gatewayAction(check.status), status: check.status, check }
     }
     if (check && "found" in check) {
       return { outcome: "pending", status: "not_found", check }
@@ -321,7 +321,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     if (event.shop_id !== this.options_.shopId) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, `RubitPay webhook: shop ${event.shop_id} is not this provider's shop.`)
     }
-    const outcome = rubitPayOutcome(event.status)
+    const outcome = gatewayAction(event.status)
     const { sign: _sign, ...notification } = event
     return this.webhookResult({
       action: outcome,
@@ -329,7 +329,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       amount: event.amount,
       currencyCode: event.currency.toLowerCase(),
       // a refund notification carries the total refunded so far: each new total is a new event
-      eventKey: `${rubitPayEventKey(event.invoice_id, outcome, event.status)}${outcome === "refunded" ? `:${event.amount}` : ""}`,
+      eventKey: `${eventKey(event.invoice_id, event.status)}${outcome === "refunded" ? `:${event.amount}` : ""}`,
       gatewayStatus: event.status,
       gatewayReference: event.invoice_id,
       notification,
@@ -354,7 +354,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     if (!this.options_.statusCall) return undefined
     const check = await this.client.check(session.id)
     if (!("found" in check) || !check.found || check.status === data[SESSION_KEYS.gatewayStatus]) return undefined
-    const outcome = rubitPayOutcome(check.status)
+    const outcome = gatewayAction(check.status)
     if (outcome === "pending" || outcome === "refunded") return undefined
     const invoiceId = check.invoiceId ?? (data[SESSION_KEYS.gatewayReference] as string | undefined) ?? session.id
     return this.webhookResult({
@@ -362,7 +362,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       sessionId: session.id,
       amount: check.amount ?? (data[SESSION_KEYS.gatewayAmount] as string),
       currencyCode: check.currency?.toLowerCase(),
-      eventKey: rubitPayEventKey(invoiceId, outcome, check.status),
+      eventKey: eventKey(invoiceId, check.status),
       gatewayStatus: check.status,
       gatewayReference: invoiceId,
     })

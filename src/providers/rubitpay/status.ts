@@ -1,4 +1,5 @@
-import type { GatewayAction } from "../../lib/session-data"
+import { actionOf } from "../base/gateway-status"
+import type { GatewayAction } from "../base/session-data"
 
 /**
  * RubitPay invoice statuses (webhook `status`, and `invoice/check`, which on
@@ -6,7 +7,7 @@ import type { GatewayAction } from "../../lib/session-data"
  * new notification types may appear at any time: any other word is unknown,
  * recorded for the operator and changing nothing.
  */
-const STATUS_ACTION = new Map<string, GatewayAction>([
+export const STATUS_ACTIONS: ReadonlyMap<string, GatewayAction> = new Map<string, GatewayAction>([
   ["success", "captured"],
   ["hold", "authorized"],
   ["fail", "failed"],
@@ -24,13 +25,14 @@ const STATUS_ACTION = new Map<string, GatewayAction>([
   ["8", "authorized"],
 ])
 
+/** Status recorded on a session right after its invoice is opened. */
+export const INITIAL_STATUS = "created"
+
 /** A hold must be charged or released within 5 days; RubitPay does neither by itself (engine docs). */
 export const RUBITPAY_HOLD_DAYS = 5
 
-export type RubitPayOutcome = GatewayAction
-
-export function rubitPayOutcome(status: string | number | undefined): RubitPayOutcome {
-  return STATUS_ACTION.get(String(status ?? "").toLowerCase()) ?? "unknown"
+export function gatewayAction(status: string): GatewayAction {
+  return actionOf(STATUS_ACTIONS, status.toLowerCase())
 }
 
 /**
@@ -38,40 +40,12 @@ export function rubitPayOutcome(status: string | number | undefined): RubitPayOu
  * call (which on the engine may answer `4`) name the same event; an unknown
  * status is keyed by its own word.
  */
-export function rubitPayEventKey(invoiceId: string, outcome: RubitPayOutcome, status: string): string {
-  return outcome === "unknown" ? `${invoiceId}:unknown:${status}` : `${invoiceId}:${outcome}`
+export function eventKey(invoiceId: string, status: string): string {
+  const action = gatewayAction(status)
+  return action === "unknown" ? `${invoiceId}:unknown:${status}` : `${invoiceId}:${action}`
 }
 
-/** Error codes from RubitPay's doc: fatal ones stop the payment, the rest wait for the webhook. */
-export const RUBITPAY_ERRORS: Record<string, { fatal: boolean; kind: "rejected" | "misconfigured"; fix: string }> = {
-  invalid_sign: {
-    fatal: true,
-    kind: "misconfigured",
-    fix: "RubitPay rejected the request signature; check the provider's secretKey option",
-  },
-  invalid_shop: {
-    fatal: true,
-    kind: "misconfigured",
-    fix: "RubitPay does not recognise the shop or it is inactive; check the provider's shopId option",
-  },
-  duplicate_order: {
-    fatal: true,
-    kind: "rejected",
-    fix: "RubitPay already has an invoice for this payment session with another amount or currency; start a new payment session",
-  },
-  unsupported_payway: {
-    fatal: true,
-    kind: "rejected",
-    fix: "this payment method is not available for the shop or currency; choose another one",
-  },
-  insufficient_funds: {
-    fatal: true,
-    kind: "rejected",
-    fix: "the payer has insufficient funds; try another card or payment method",
-  },
-  processing_error: {
-    fatal: false,
-    kind: "rejected",
-    fix: "RubitPay had a temporary processing issue; the outcome will arrive by notification",
-  },
+/** No RubitPay status needs the operator by itself (hold expiry is watched by its own job). */
+export function statusAttention(_status: string): string | undefined {
+  return undefined
 }

@@ -3,8 +3,8 @@ import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import { cancelOrderWorkflow } from "@medusajs/medusa/core-flows"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { updatePaymentData } from "./payment-data"
-import { SESSION_KEYS } from "../../lib/session-data"
-import { redirectProviderRegistrations } from "../../providers/registry"
+import { SESSION_KEYS } from "../../providers/base/session-data"
+import { redirectProviderRegistrations } from "../../gateway-events/registry"
 
 /** Emitted when a gateway ended a payment after its order was placed; other code may subscribe. */
 export const PAYMENT_CANCELED_BY_GATEWAY = "redirect_payments.payment.canceled_by_gateway"

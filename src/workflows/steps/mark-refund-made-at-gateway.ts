@@ -2,7 +2,7 @@ import { MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { toGatewayAmount } from "../../lib/money"
-import { RefundMadeAtGateway, SESSION_KEYS } from "../../lib/session-data"
+import { RefundMadeAtGateway, SESSION_KEYS } from "../../providers/base/session-data"
 import { updatePaymentData } from "./payment-data"
 
 export type RefundMadeAtGatewayInput = { payment_id: string; amount: number; note?: string; recorded_by?: string }

@@ -2,7 +2,7 @@ import { MathBN, Modules } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
 import { updatePaymentData } from "./payment-data"
-import { SESSION_KEYS } from "../../lib/session-data"
+import { SESSION_KEYS } from "../../providers/base/session-data"
 
 /**
  * A refund the gateway reports (made there, or the echo of one made from

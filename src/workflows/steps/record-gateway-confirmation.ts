@@ -1,7 +1,7 @@
 import { MedusaError, Modules, PaymentSessionStatus } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { BigNumberInput, IPaymentModuleService, PaymentSessionDTO } from "@medusajs/framework/types"
-import { SESSION_KEYS } from "../../lib/session-data"
+import { SESSION_KEYS } from "../../providers/base/session-data"
 
 export type GatewayEventForSession = {
   session_id: string

@@ -1,5 +1,5 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
-import { reportFlaggedEvent } from "../../lib/webhook-inbox"
+import { reportFlaggedEvent } from "../../gateway-events/inbox"
 import { GATEWAY_INBOX_MODULE } from "../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../modules/gateway-inbox/service"
 

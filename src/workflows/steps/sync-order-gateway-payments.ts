@@ -1,8 +1,8 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
-import { orderGatewaySessions } from "../../lib/order-gateway-sessions"
-import { reconcileOneSession } from "../../lib/reconcile"
-import { SESSION_KEYS } from "../../lib/session-data"
-import { redirectProviderRegistrations } from "../../providers/registry"
+import { orderGatewaySessions } from "../../gateway-events/order-gateway-sessions"
+import { reconcileOneSession } from "../../gateway-events/reconcile"
+import { SESSION_KEYS } from "../../providers/base/session-data"
+import { redirectProviderRegistrations } from "../../gateway-events/registry"
 
 export type GatewaySyncResult = {
   session_id: string

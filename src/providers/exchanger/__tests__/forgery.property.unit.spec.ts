@@ -27,7 +27,7 @@ import {
   Variant,
   VICTIM_SESSION,
 } from "../../../lib/__tests__/forgery-helpers"
-import type { VerifiedWebhookAnswer } from "../../../lib/redirect-provider"
+import type { VerifiedWebhookAnswer } from "../../base/redirect-provider"
 import { ExchangerProviderService } from "../service"
 import { IPN_CHECKSUM_FIELDS, ipnChecksum, IpnChecksumFields, orderIpnSecret } from "../signature"
 

@@ -1,5 +1,5 @@
 import { PaymentSessionStatus } from "@medusajs/framework/utils"
-import { sealConfirmation } from "../../../lib/session-data"
+import { sealConfirmation } from "../../base/session-data"
 import { RombProviderService } from "../service"
 import { readRombBody, rombSignature } from "../signature"
 

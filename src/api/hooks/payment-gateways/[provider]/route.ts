@@ -1,5 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { paymentProviderId, receiveGatewayWebhook } from "../../../../lib/webhook-inbox"
+import { paymentProviderId, receiveGatewayWebhook } from "../../../../gateway-events/inbox"
 
 /**
  * Gateway webhooks: `POST /hooks/payment-gateways/{identifier}_{id}`.

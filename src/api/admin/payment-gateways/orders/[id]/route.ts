@@ -4,8 +4,8 @@ import { MathBN } from "@medusajs/framework/utils"
 import { GATEWAY_INBOX_MODULE } from "../../../../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../../../../modules/gateway-inbox/service"
 import { toGatewayAmount } from "../../../../../lib/money"
-import { OrderGatewaySession, orderGatewaySessions } from "../../../../../lib/order-gateway-sessions"
-import { SESSION_KEYS } from "../../../../../lib/session-data"
+import { OrderGatewaySession, orderGatewaySessions } from "../../../../../gateway-events/order-gateway-sessions"
+import { SESSION_KEYS } from "../../../../../providers/base/session-data"
 
 /** What is captured and not yet refunded on the session's payment, at the currency's precision. */
 function refundable(session: OrderGatewaySession): string | null {

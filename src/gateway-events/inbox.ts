@@ -3,8 +3,8 @@ import type { BigNumberInput, IPaymentModuleService, MedusaContainer } from "@me
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import { gatewayOrderOfSession } from "./gateway-orders"
-import { amountsMatch, toGatewayAmount } from "./money"
-import { GatewayWebhookPayload, GatewayWebhookResult, isVerifiedWebhookAnswer } from "./redirect-provider"
+import { amountsMatch, toGatewayAmount } from "../lib/money"
+import { GatewayWebhookPayload, GatewayWebhookResult, isVerifiedWebhookAnswer } from "../providers/base/redirect-provider"
 
 /** Emitted once per stored event; the subscriber processes it. */
 export const GATEWAY_EVENT_RECORDED = "redirect_payments.gateway_event.recorded"

@@ -2,9 +2,9 @@ import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
-import { redirectProviderRegistrations } from "../providers/registry"
-import { DEFAULT_RECONCILE_AFTER_SECONDS } from "./options"
-import { SESSION_KEYS } from "./session-data"
+import { redirectProviderRegistrations } from "./registry"
+import { DEFAULT_RECONCILE_AFTER_SECONDS } from "../lib/options"
+import { SESSION_KEYS } from "../providers/base/session-data"
 
 /**
  * Records the gateway orders of a payment collection right after a session

@@ -18,9 +18,9 @@ import type {
   UpdatePaymentOutput,
   WebhookActionResult,
 } from "@medusajs/framework/types"
-import { amountsMatch, fromGatewayAmount } from "./money"
-import { rawBodyText } from "./webhook-body"
-import { DEFAULT_RECONCILE_AFTER_SECONDS } from "./options"
+import { amountsMatch, fromGatewayAmount } from "../../lib/money"
+import { rawBodyText } from "../../lib/webhook-body"
+import { DEFAULT_RECONCILE_AFTER_SECONDS } from "../../lib/options"
 import {
   GatewayAction,
   GatewayConfirmation,

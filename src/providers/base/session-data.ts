@@ -1,6 +1,6 @@
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { hmacSha256Hex, signaturesEqual } from "./crypto"
+import { hmacSha256Hex, signaturesEqual } from "../../lib/crypto"
 
 /**
  * The keys every provider writes into `payment_session.data` (public: the

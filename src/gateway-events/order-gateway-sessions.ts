@@ -1,6 +1,6 @@
 import { ContainerRegistrationKeys, MathBN, MedusaError } from "@medusajs/framework/utils"
 import type { BigNumberInput, MedusaContainer } from "@medusajs/framework/types"
-import { SESSION_KEYS } from "./session-data"
+import { SESSION_KEYS } from "../providers/base/session-data"
 
 export type OrderGatewaySession = {
   id: string

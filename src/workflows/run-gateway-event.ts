@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
-import { processGatewayEventWorkflow } from "../workflows/process-gateway-event"
+import { processGatewayEventWorkflow } from "./process-gateway-event"
 
 /**
  * Runs the processing workflow for one stored event and records a failure

@@ -1,7 +1,7 @@
 import { MedusaError, Modules } from "@medusajs/framework/utils"
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
-import { RedirectPaymentProvider } from "../lib/redirect-provider"
-import type { ProviderRegistration } from "../lib/reconcile"
+import { RedirectPaymentProvider } from "../providers/base/redirect-provider"
+import type { ProviderRegistration } from "./reconcile"
 
 /**
  * The payment module's internal provider lookup, as in @medusajs/payment

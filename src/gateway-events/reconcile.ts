@@ -1,9 +1,9 @@
 import { Modules } from "@medusajs/framework/utils"
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
-import type { RedirectPaymentProvider, SessionToReconcile } from "./redirect-provider"
+import type { RedirectPaymentProvider, SessionToReconcile } from "../providers/base/redirect-provider"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
-import { recordVerifiedGatewayEvent } from "./webhook-inbox"
+import { recordVerifiedGatewayEvent } from "./inbox"
 
 /** Sessions older than this are abandoned checkouts or settled by hand: the jobs no longer look at them. */
 export const FOLLOW_SESSIONS_FOR_MS = 7 * 24 * 3600_000
