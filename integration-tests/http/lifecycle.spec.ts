@@ -252,17 +252,17 @@ medusaIntegrationTestRunner({
       expect(order).toEqual(expect.objectContaining({ state: "dropped", cart_id: cart.id, currency_code: "rub" }))
     })
 
-    it("reconciliation finds a lost webhook as fast among 20,000 settled and 2,000 not-yet-due payments as on an empty shop", async () => {
+    it("reconciliation finds a lost webhook as fast among 100,000 recent payments (98,000 settled, 2,000 not yet due) as on an empty shop", async () => {
       const inbox = getContainer().resolve(GATEWAY_INBOX_MODULE)
       const manager = getContainer().resolve("__pg_connection__")
       // a busy shop: settled gateway orders in the 7-day window, and open ones checked a moment ago
       await manager.raw(
         `insert into gateway_order (id, provider_id, session_id, payment_collection_id, amount, raw_amount, currency_code, state, next_check_at, created_at)
          select 'gword_settled_' || n, ?, 'payses_settled_' || n, 'pay_col_' || n, 1790.5, '{"value":"1790.5","precision":20}', 'rub',
-                case when n <= 20000 then 'settled' else 'open' end,
-                case when n <= 20000 then null else now() + interval '10 minutes' end,
+                case when n <= 98000 then 'settled' else 'open' end,
+                case when n <= 98000 then null else now() + interval '10 minutes' end,
                 now() - (n % 6000) * interval '1 minute'
-           from generate_series(1, 22000) n`,
+           from generate_series(1, 100000) n`,
         [SINGLE]
       )
       await rubitPaySandbox.features({ check: true })
@@ -274,7 +274,7 @@ medusaIntegrationTestRunner({
       const took = Date.now() - started
       expect(recorded).toHaveLength(1)
       await paidOrder(cart.id)
-      console.log(`[lifecycle] reconciliation run among 22,000 recorded gateway orders: ${took} ms`)
+      console.log(`[lifecycle] reconciliation run among 100,000 recorded gateway orders: ${took} ms`)
       await manager.raw(`delete from gateway_order where id like 'gword_settled_%'`)
       // the gateway's final word settles the record: later runs do not ask about it again
       await waitFor(async () => ((await inbox.listGatewayOrders({ session_id: session.id }))[0]?.state === "settled" ? true : undefined))

@@ -4,6 +4,7 @@ import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import { gatewayOrderOfSession } from "./gateway-orders"
 import { amountsMatch, toGatewayAmount } from "../lib/money"
+import type { GatewayAction } from "../providers/base/session-data"
 import { GatewayWebhookPayload, GatewayWebhookResult, isVerifiedWebhookAnswer } from "../providers/base/redirect-provider"
 
 /** Emitted once per stored event; the subscriber processes it. */
@@ -16,6 +17,42 @@ export type GatewayEventFlagged = { id: string; provider_id: string; session_id:
 /** Tells the operator (the admin's feed) about an event that needs attention. */
 export async function reportFlaggedEvent(container: MedusaContainer, flagged: GatewayEventFlagged) {
   await container.resolve(Modules.EVENT_BUS).emit({ name: GATEWAY_EVENT_FLAGGED, data: flagged })
+}
+
+/**
+ * A warning the plugin itself raises about a payment (not a gateway's word),
+ * recorded once per key on the payment's timeline and sent to the admin's
+ * feed, e.g. a hold about to end. Returns the event id when it is new.
+ */
+export async function recordOperatorWarning(
+  container: MedusaContainer,
+  input: {
+    providerId: string
+    sessionId: string
+    key: string
+    action: GatewayAction
+    gatewayStatus: string
+    gatewayReference: string | null
+    reason: string
+    payload: Record<string, unknown>
+  }
+): Promise<string | undefined> {
+  const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
+  const { event, duplicate } = await inbox.recordEvent({
+    provider_id: input.providerId,
+    event_key: input.key,
+    session_id: input.sessionId,
+    action: input.action,
+    gateway_status: input.gatewayStatus,
+    gateway_reference: input.gatewayReference,
+    state: "flagged",
+    flag_reason: input.reason,
+    payload: input.payload,
+  })
+  if (duplicate) return undefined
+  await reportFlaggedEvent(container, { id: event.id, provider_id: input.providerId, session_id: input.sessionId, reason: input.reason })
+  container.resolve("logger").warn(`Payment session ${input.sessionId} (${input.providerId}): ${input.reason}`)
+  return event.id
 }
 
 export type ReceivedWebhook = {
