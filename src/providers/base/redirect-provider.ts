@@ -6,7 +6,11 @@ import {
   PaymentSessionStatus,
 } from "@medusajs/framework/utils"
 import type {
+  AuthorizePaymentInput,
+  AuthorizePaymentOutput,
   BigNumberValue,
+  GetPaymentStatusInput,
+  GetPaymentStatusOutput,
   InitiatePaymentInput,
   Logger,
   ProviderWebhookPayload,
@@ -270,6 +274,8 @@ export abstract class RedirectPaymentProvider<
   /** The session status a confirmation stands for. */
   protected statusOf(confirmation: Pick<GatewayConfirmation, "action"> | undefined): PaymentSessionStatus {
     switch (confirmation?.action) {
+      // money that came in and (partly) went back out was captured first
+      case "refunded":
       case "captured":
         return PaymentSessionStatus.CAPTURED
       case "authorized":
@@ -293,8 +299,35 @@ export abstract class RedirectPaymentProvider<
         ? `the payment was canceled at ${this.gatewayName}`
         : confirmation?.action === "failed"
           ? `${this.gatewayName} reported the payment as failed (${confirmation.gateway_status})`
-          : `${this.gatewayName} has not confirmed the payment yet; the order is created as soon as it does`
+          : confirmation?.action === "refunded"
+            ? `${this.gatewayName} reports this payment as refunded`
+            : `${this.gatewayName} has not confirmed the payment yet; the order is created as soon as it does`
     throw new MedusaError(MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR, `Payment not completed: ${reason}.`)
+  }
+
+  /**
+   * What the gateway says about this payment now: its status call where it
+   * has one, otherwise the verified notification recorded for the session.
+   */
+  protected abstract gatewayOutcome(data: Record<string, unknown>): Promise<{ action: GatewayAction; gateway_status: string }>
+
+  /**
+   * Cart completion: only the gateway's own word authorizes (or, for a
+   * gateway that charges at once, captures); anything else keeps the cart
+   * open with the reason.
+   */
+  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
+    const data = input.data ?? {}
+    const outcome = await this.gatewayOutcome(data)
+    const status = this.statusOf(outcome)
+    if (outcome.action !== "captured" && outcome.action !== "authorized") this.notAuthorized(outcome)
+    return { status, data: { ...data, [SESSION_KEYS.gatewayStatus]: outcome.gateway_status } }
+  }
+
+  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
+    const data = input.data ?? {}
+    const outcome = await this.gatewayOutcome(data)
+    return { status: this.statusOf(outcome), data: { ...data, [SESSION_KEYS.gatewayStatus]: outcome.gateway_status } }
   }
 
   /**

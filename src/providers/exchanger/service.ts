@@ -1,15 +1,11 @@
 import { MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
 import type {
-  AuthorizePaymentInput,
-  AuthorizePaymentOutput,
   CancelPaymentInput,
   CancelPaymentOutput,
   CapturePaymentInput,
   CapturePaymentOutput,
   DeletePaymentInput,
   DeletePaymentOutput,
-  GetPaymentStatusInput,
-  GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
   RefundPaymentInput,
@@ -155,22 +151,10 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     return { status: order.status, action: gatewayAction(order.status) }
   }
 
-  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
-    const data = input.data ?? {}
+  /** The exchanger's `order/get` is the truth; its IPN is only a hint. */
+  protected async gatewayOutcome(data: Record<string, unknown>) {
     const order = await this.orderStatus(data)
-    const updated = { ...data, [SESSION_KEYS.gatewayStatus]: order.status }
-    if (order.action === "captured") return { status: PaymentSessionStatus.CAPTURED, data: updated }
-    if (order.action === "authorized") return { status: PaymentSessionStatus.AUTHORIZED, data: updated }
-    this.notAuthorized(order.action === "pending" ? undefined : { action: order.action, gateway_status: order.status })
-  }
-
-  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
-    const data = input.data ?? {}
-    const order = await this.orderStatus(data)
-    return {
-      status: this.statusOf({ action: order.action }),
-      data: { ...data, [SESSION_KEYS.gatewayStatus]: order.status },
-    }
+    return { action: order.action, gateway_status: order.status }
   }
 
   /** The exchange completes at the exchanger (`done`); capturing earlier is refused with the reason. */

@@ -1,15 +1,11 @@
 import { MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
 import type {
-  AuthorizePaymentInput,
-  AuthorizePaymentOutput,
   CancelPaymentInput,
   CancelPaymentOutput,
   CapturePaymentInput,
   CapturePaymentOutput,
   DeletePaymentInput,
   DeletePaymentOutput,
-  GetPaymentStatusInput,
-  GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
   RefundPaymentInput,
@@ -114,17 +110,9 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
   }
 
   /** Romb has no status call: only a verified notification recorded on the session counts. */
-  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
-    const confirmation = this.confirmationOf(input.data)
-    const status = this.statusOf(confirmation)
-    if (status !== PaymentSessionStatus.CAPTURED && status !== PaymentSessionStatus.AUTHORIZED) {
-      this.notAuthorized(confirmation)
-    }
-    return { status, data: input.data }
-  }
-
-  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
-    return { status: this.statusOf(this.confirmationOf(input.data)), data: input.data }
+  protected async gatewayOutcome(data: Record<string, unknown>) {
+    const confirmation = this.confirmationOf(data)
+    return confirmation ?? { action: "pending" as const, gateway_status: String(data[SESSION_KEYS.gatewayStatus] ?? INITIAL_STATUS) }
   }
 
   /** Romb charges at once: a paid order is already captured; capturing again changes nothing. */

@@ -1,15 +1,11 @@
 import { MathBN, MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
 import type {
-  AuthorizePaymentInput,
-  AuthorizePaymentOutput,
   CancelPaymentInput,
   CancelPaymentOutput,
   CapturePaymentInput,
   CapturePaymentOutput,
   DeletePaymentInput,
   DeletePaymentOutput,
-  GetPaymentStatusInput,
-  GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
   RefundPaymentInput,
@@ -179,29 +175,9 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     return { outcome: confirmation?.action ?? "pending", status: confirmation?.gateway_status ?? "unknown" }
   }
 
-  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
-    const data = input.data ?? {}
+  protected async gatewayOutcome(data: Record<string, unknown>) {
     const { outcome, status } = await this.invoiceStatus(data)
-    const updated = { ...data, [SESSION_KEYS.gatewayStatus]: status }
-    if (outcome === "captured") return { status: PaymentSessionStatus.CAPTURED, data: updated }
-    if (outcome === "authorized") return { status: PaymentSessionStatus.AUTHORIZED, data: updated }
-    if (outcome === "refunded") {
-      throw new MedusaError(
-        MedusaError.Types.PAYMENT_AUTHORIZATION_ERROR,
-        "Payment not completed: RubitPay reports this invoice as refunded."
-      )
-    }
-    this.notAuthorized(outcome === "pending" ? undefined : { action: outcome, gateway_status: status })
-  }
-
-  async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
-    const data = input.data ?? {}
-    const { outcome, status } = await this.invoiceStatus(data)
-    const sessionStatus =
-      outcome === "refunded"
-        ? PaymentSessionStatus.CAPTURED
-        : this.statusOf({ action: outcome })
-    return { status: sessionStatus, data: { ...data, [SESSION_KEYS.gatewayStatus]: status } }
+    return { action: outcome, gateway_status: status }
   }
 
   /** RubitPay's shop_order_id for the payment: the plugin's session id. */
