@@ -46,6 +46,15 @@ function pythonFloat(value: number): string {
   return `${sign}${integer}.${digits.slice(exponent + 1) || "0"}`
 }
 
+const PYTHON_UNPRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u
+
+/** `\xhh`, `\uhhhh` or `\Uhhhhhhhh`, as Python's repr writes a code point it does not print. */
+function pythonEscape(code: number): string {
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, "0")}`
+  if (code < 0x10000) return `\\u${code.toString(16).padStart(4, "0")}`
+  return `\\U${code.toString(16).padStart(8, "0")}`
+}
+
 function pythonStringRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'"
   let out = quote
@@ -56,7 +65,9 @@ function pythonStringRepr(text: string): string {
     else if (ch === "\n") out += "\\n"
     else if (ch === "\r") out += "\\r"
     else if (ch === "\t") out += "\\t"
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`
+    // Python's repr escapes what str.isprintable() refuses: controls, format, surrogates, private use,
+    // unassigned, and separators other than the ASCII space
+    else if (ch !== " " && PYTHON_UNPRINTABLE.test(ch)) out += pythonEscape(code)
     else out += ch
   }
   return out + quote

@@ -28,4 +28,20 @@ describe("RubitPay signature = the doc's Python make_sign", () => {
     expect(verifyRubitPaySignature({ ...signed, amount: "10.01" }, "k")).toBe(false)
     expect(verifyRubitPaySignature({ ...signed, sign: undefined }, "k")).toBe(false)
   })
+
+  it("escapes in add_ons what Python's repr escapes (non-breaking and zero-width spaces, line separators, emoji kept)", () => {
+    // made with the doc's make_sign under Python 3.11.7
+    const params = {
+      shop_id: "s1",
+      shop_order_id: "payses_X",
+      amount: "10.00",
+      currency: "RUB",
+      payway: "p2p",
+      add_ons: { payer_name: "Ivan\u00a0Petrov", note: "a\u200bb\u2028c\x85d\ufeffe\u{1F600}\u{E0001}" },
+    }
+    expect(rubitPaySignatureBase(params)).toBe(
+      "{'payer_name': 'Ivan\\xa0Petrov', 'note': 'a\\u200bb\\u2028c\\x85d\\ufeffe\u{1F600}\\U000e0001'}:10.00:RUB:p2p:s1:payses_X"
+    )
+    expect(signRubitPayRequest(params, "sec").sign).toBe("dfb9b5277fa7e5e9b06077b6b354440fc7451b4e68e72d49fc891ecf178f0823")
+  })
 })
