@@ -129,11 +129,11 @@ medusaIntegrationTestRunner({
       // Romb's PAID is stored, and the process dies before it is processed
       const paid = buildGatewayEvent("sandbox-romb-private", {
         action: "captured",
-        sessionId: session.id,
+        session_id: session.id,
         amount: total,
-        eventKey: `tx-frozen:PAID`,
-        gatewayStatus: "PAID",
-        gatewayReference: "tx-frozen",
+        event_key: `tx-frozen:PAID`,
+        gateway_status: "PAID",
+        gateway_reference: "tx-frozen",
       })
       const [stored] = await getContainer().resolve(GATEWAY_INBOX_MODULE).createGatewayEvents([
         {

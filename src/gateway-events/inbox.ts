@@ -5,7 +5,7 @@ import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import { gatewayOrderOfSession } from "./gateway-orders"
 import { amountsMatch, toGatewayAmount } from "../lib/money"
 import type { GatewayAction } from "../providers/base/session-data"
-import { GatewayWebhookPayload, GatewayWebhookResult, isVerifiedWebhookAnswer } from "../providers/base/redirect-provider"
+import { GatewayWebhookPayload, GatewayEvent, isVerifiedWebhookAnswer } from "../providers/base/redirect-provider"
 
 /** Emitted once per stored event; the subscriber processes it. */
 export const GATEWAY_EVENT_RECORDED = "redirect_payments.gateway_event.recorded"
@@ -106,7 +106,7 @@ export async function receiveGatewayWebhook(
 export async function recordVerifiedGatewayEvent(
   container: MedusaContainer,
   providerId: string,
-  result: GatewayWebhookResult,
+  result: GatewayEvent,
   payload?: Record<string, unknown>
 ): Promise<ReceivedWebhook> {
   const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)

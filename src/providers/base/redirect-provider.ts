@@ -34,8 +34,13 @@ import {
   SESSION_KEYS,
 } from "./session-data"
 
-/** Everything a verified gateway notification (or status call) tells the plugin. */
-export type GatewayWebhookResult = {
+/**
+ * The one gateway event: what a gateway verifiably said about a payment
+ * session, from a signed notification or from its status call. Every path
+ * (both webhook URLs, reconciliation, the admin's sync) produces it, the
+ * inbox stores it, the processing workflow acts on it.
+ */
+export type GatewayEvent = {
   action: GatewayAction
   data: {
     session_id: string
@@ -55,6 +60,10 @@ export type GatewayWebhookResult = {
   }
 }
 
+/** A gateway event as a provider describes it, before it is sealed: the amount as the gateway wrote it. */
+export type UnsealedGatewayEvent = Pick<GatewayEvent, "action"> &
+  Omit<GatewayEvent["data"], "confirmation" | "amount"> & { amount: string }
+
 /**
  * What `getWebhookActionAndData` answers Medusa. Medusa's own webhook
  * subscriber (`/hooks/payment/:provider`) must not act on a gateway event
@@ -62,7 +71,7 @@ export type GatewayWebhookResult = {
  * So the action is `not_supported` (Medusa ignores it) and the verified event
  * rides along for the plugin's intake, which both webhook URLs feed.
  */
-export type VerifiedWebhookAnswer = WebhookActionResult & { verified: GatewayWebhookResult }
+export type VerifiedWebhookAnswer = WebhookActionResult & { verified: GatewayEvent }
 
 export function isVerifiedWebhookAnswer(answer: WebhookActionResult): answer is VerifiedWebhookAnswer {
   return answer.action === PaymentActions.NOT_SUPPORTED && "verified" in answer && !!answer.verified
@@ -71,50 +80,26 @@ export function isVerifiedWebhookAnswer(answer: WebhookActionResult): answer is 
 /** A webhook as the routes hand it over; `rawQuery` is the query string of the URL the gateway called. */
 export type GatewayWebhookPayload = ProviderWebhookPayload["payload"] & { rawQuery?: string }
 
-export type GatewayEventInput = {
-  action: GatewayAction
-  sessionId: string
-  amount: string
-  currencyCode?: string
-  eventKey: string
-  gatewayStatus: string
-  gatewayReference?: string
-  attention?: string
-  notification?: Record<string, unknown>
-}
-
 /**
  * What a gateway verifiably said about a session, with the confirmation
  * sealed by the provider's key: from a verified webhook, or from the
  * gateway's status call when reconciliation asks it.
  */
-export function buildGatewayEvent(confirmationKey: string, input: GatewayEventInput): GatewayWebhookResult {
+export function buildGatewayEvent(confirmationKey: string, event: UnsealedGatewayEvent): GatewayEvent {
+  const { action, ...data } = event
   const confirmation = sealConfirmation(
-    input.sessionId,
+    data.session_id,
     {
-      action: input.action,
-      gateway_status: input.gatewayStatus,
-      amount: input.amount,
-      currency_code: input.currencyCode ?? "",
-      event_key: input.eventKey,
+      action,
+      gateway_status: data.gateway_status,
+      amount: data.amount,
+      currency_code: data.currency_code ?? "",
+      event_key: data.event_key,
       confirmed_at: new Date().toISOString(),
     },
     confirmationKey
   )
-  return {
-    action: input.action,
-    data: {
-      session_id: input.sessionId,
-      amount: fromGatewayAmount(input.amount),
-      currency_code: input.currencyCode,
-      event_key: input.eventKey,
-      gateway_status: input.gatewayStatus,
-      gateway_reference: input.gatewayReference,
-      confirmation,
-      attention: input.attention,
-      notification: input.notification,
-    },
-  }
+  return { action, data: { ...data, amount: fromGatewayAmount(data.amount), confirmation } }
 }
 
 export function headerValue(headers: Record<string, unknown> | undefined, name: string) {
@@ -156,7 +141,7 @@ export abstract class RedirectPaymentProvider<
    * a verified notification would be (same event key), or undefined when
    * there is nothing new. Providers without a status call leave it out.
    */
-  reconcileSession?(session: SessionToReconcile, now: number): Promise<GatewayWebhookResult | undefined>
+  reconcileSession?(session: SessionToReconcile, now: number): Promise<GatewayEvent | undefined>
 
   /**
    * For gateways that hold money only for a while (two-step payments): when
@@ -267,8 +252,8 @@ export abstract class RedirectPaymentProvider<
   }
 
   /** Builds the webhook result, sealing the confirmation for the session. */
-  protected webhookResult(input: GatewayEventInput): GatewayWebhookResult {
-    return buildGatewayEvent(this.confirmationKey(), input)
+  protected gatewayEvent(event: UnsealedGatewayEvent): GatewayEvent {
+    return buildGatewayEvent(this.confirmationKey(), event)
   }
 
   /** The session status a confirmation stands for. */
@@ -362,7 +347,7 @@ export abstract class RedirectPaymentProvider<
    * says what the gateway reported. Throws UNAUTHORIZED (forged) or
    * INVALID_DATA (malformed or ambiguous): nothing is stored then.
    */
-  protected abstract verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult
+  protected abstract verifyNotification(payload: GatewayWebhookPayload): GatewayEvent
 
   async getWebhookActionAndData(payload: GatewayWebhookPayload): Promise<VerifiedWebhookAnswer> {
     return { action: PaymentActions.NOT_SUPPORTED, verified: this.verifyNotification(payload) }

@@ -16,9 +16,9 @@ import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { plainFields } from "../../lib/notification-fields"
 import {
-  GatewayEventInput,
+  UnsealedGatewayEvent,
   GatewayWebhookPayload,
-  GatewayWebhookResult,
+  GatewayEvent,
   headerValue,
   RedirectPaymentProvider,
   SessionToReconcile,
@@ -219,7 +219,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
    * exchanger (so it can no longer be paid) and reported as expired; if the
    * engine refuses because the customer has just paid, the next run sees it.
    */
-  async reconcileSession(session: SessionToReconcile, now: number): Promise<GatewayWebhookResult | undefined> {
+  async reconcileSession(session: SessionToReconcile, now: number): Promise<GatewayEvent | undefined> {
     const data = session.data
     const uid = data[SESSION_KEYS.gatewayReference] as string | undefined
     const secret = data[SESSION_KEYS.orderSecret] as string
@@ -236,20 +236,20 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
       status: order.status,
       inAmount: order.inAmount ?? (data[SESSION_KEYS.gatewayAmount] as string),
     })
-    return this.webhookResult(
-      expired ? { ...event, action: "canceled", gatewayStatus: "expired", eventKey: `${event.eventKey}:expired` } : event
+    return this.gatewayEvent(
+      expired ? { ...event, action: "canceled", gateway_status: "expired", event_key: `${event.event_key}:expired` } : event
     )
   }
 
   /** The event an exchanger order's status stands for, from an IPN or from `order/get`. */
-  private eventInput(sessionId: string, order: { orderId: string; uid?: string; status: string; inAmount: string }): GatewayEventInput {
+  private eventInput(sessionId: string, order: { orderId: string; uid?: string; status: string; inAmount: string }): UnsealedGatewayEvent {
     return {
       action: gatewayAction(order.status),
-      sessionId,
+      session_id: sessionId,
       amount: order.inAmount,
-      eventKey: eventKey(order.orderId, order.status),
-      gatewayStatus: order.status,
-      gatewayReference: order.uid,
+      event_key: eventKey(order.orderId, order.status),
+      gateway_status: order.status,
+      gateway_reference: order.uid,
       attention: statusAttention(order.status),
     }
   }
@@ -260,7 +260,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
    * checksum may come as a body field `hash`, `sign` or `checksum` or a header
    * `x-hash`/`hash`: exactly one of them.
    */
-  protected verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult {
+  protected verifyNotification(payload: GatewayWebhookPayload): GatewayEvent {
     exactMediaType(GATEWAY, headerValue(payload.headers, "content-type"), [FORM_MEDIA_TYPE])
     const fields = plainFields(parseStrictForm(GATEWAY, this.rawBodyOf(payload), { nested: { toValues: { depth: 2, indexed: true } } }))
     if (!payload.rawQuery) {
@@ -297,7 +297,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     if (routes.some((route) => route.xmlFrom) && !routes.some((route) => route.xmlFrom === ipn.xml_from)) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `Exchanger IPN: xml_from ${ipn.xml_from} is not a currency of this provider's routes.`)
     }
-    return this.webhookResult({
+    return this.gatewayEvent({
       // orderUID is not covered by the checksum: the reference stays the one the order was created with
       ...this.eventInput(sessionId, { orderId: ipn.orderId, status: ipn.newStatus, inAmount: ipn.inAmount }),
       notification: checksummed,

@@ -19,7 +19,7 @@ import { PhpFloat, phpToString } from "../../lib/php"
 import { exactMediaType, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from "../../lib/webhook-body"
 import {
   GatewayWebhookPayload,
-  GatewayWebhookResult,
+  GatewayEvent,
   headerValue,
   RedirectPaymentProvider,
 } from "../base/redirect-provider"
@@ -165,7 +165,7 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
     )
   }
 
-  protected verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult {
+  protected verifyNotification(payload: GatewayWebhookPayload): GatewayEvent {
     const contentType = headerValue(payload.headers, "content-type")
     // the media type first: a header no parser understood also leaves no raw body, and that is the reason to give
     exactMediaType(GATEWAY, contentType, [JSON_MEDIA_TYPE, FORM_MEDIA_TYPE])
@@ -183,13 +183,13 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
       )
     }
     const { sign: _sign, ...notification } = event
-    return this.webhookResult({
+    return this.gatewayEvent({
       action: gatewayAction(event.status),
-      sessionId: event.order_id,
+      session_id: event.order_id,
       amount: event.amount,
-      eventKey: eventKey(event.id, event.status),
-      gatewayStatus: event.status,
-      gatewayReference: event.id,
+      event_key: eventKey(event.id, event.status),
+      gateway_status: event.status,
+      gateway_reference: event.id,
       notification,
     })
   }

@@ -18,7 +18,7 @@ import { parseProviderOptions } from "../../lib/options"
 import { plainFields } from "../../lib/notification-fields"
 import {
   GatewayWebhookPayload,
-  GatewayWebhookResult,
+  GatewayEvent,
   headerValue,
   RedirectPaymentProvider,
   SessionToReconcile,
@@ -287,7 +287,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     return { data: { ...data, refunds: [...refunds, { shop_refund_id: refundId, amount }] } }
   }
 
-  protected verifyNotification(payload: GatewayWebhookPayload): GatewayWebhookResult {
+  protected verifyNotification(payload: GatewayWebhookPayload): GatewayEvent {
     exactMediaType(GATEWAY, headerValue(payload.headers, "content-type"), [JSON_MEDIA_TYPE])
     const fields = parseStrictJsonObject(GATEWAY, this.rawBodyOf(payload))
     if (!verifyRubitPaySignature(Object.fromEntries(fields), this.options_.secretKey)) {
@@ -299,15 +299,15 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     }
     const outcome = gatewayAction(event.status)
     const { sign: _sign, ...notification } = event
-    return this.webhookResult({
+    return this.gatewayEvent({
       action: outcome,
-      sessionId: event.shop_order_id,
+      session_id: event.shop_order_id,
       amount: event.amount,
-      currencyCode: event.currency.toLowerCase(),
+      currency_code: event.currency.toLowerCase(),
       // a refund notification carries the total refunded so far: each new total is a new event
-      eventKey: `${eventKey(event.invoice_id, event.status)}${outcome === "refunded" ? `:${event.amount}` : ""}`,
-      gatewayStatus: event.status,
-      gatewayReference: event.invoice_id,
+      event_key: `${eventKey(event.invoice_id, event.status)}${outcome === "refunded" ? `:${event.amount}` : ""}`,
+      gateway_status: event.status,
+      gateway_reference: event.invoice_id,
       notification,
     })
   }
@@ -325,7 +325,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
    * tells what it said. Refunds are left to their notifications, which carry
    * the refunded total.
    */
-  async reconcileSession(session: SessionToReconcile): Promise<GatewayWebhookResult | undefined> {
+  async reconcileSession(session: SessionToReconcile): Promise<GatewayEvent | undefined> {
     const data = session.data
     if (!this.options_.statusCall) return undefined
     const check = await this.client.check(session.id)
@@ -333,14 +333,14 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     const outcome = gatewayAction(check.status)
     if (outcome === "pending" || outcome === "refunded") return undefined
     const invoiceId = check.invoiceId ?? (data[SESSION_KEYS.gatewayReference] as string | undefined) ?? session.id
-    return this.webhookResult({
+    return this.gatewayEvent({
       action: outcome,
-      sessionId: session.id,
+      session_id: session.id,
       amount: check.amount ?? (data[SESSION_KEYS.gatewayAmount] as string),
-      currencyCode: check.currency?.toLowerCase(),
-      eventKey: eventKey(invoiceId, check.status),
-      gatewayStatus: check.status,
-      gatewayReference: invoiceId,
+      currency_code: check.currency?.toLowerCase(),
+      event_key: eventKey(invoiceId, check.status),
+      gateway_status: check.status,
+      gateway_reference: invoiceId,
     })
   }
 }

@@ -2,14 +2,10 @@ import { MedusaError, Modules, PaymentSessionStatus } from "@medusajs/framework/
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { BigNumberInput, IPaymentModuleService, PaymentSessionDTO } from "@medusajs/framework/types"
 import { SESSION_KEYS } from "../../providers/base/session-data"
+import type { StoredGatewayEvent } from "./claim-gateway-event"
 
-export type GatewayEventForSession = {
-  session_id: string
-  action: string
-  gateway_status: string
-  gateway_reference?: string
-  confirmation: Record<string, unknown>
-}
+/** What of a stored gateway event the session is told. */
+type GatewayEventForSession = Pick<StoredGatewayEvent, "session_id" | "action" | "gateway_status" | "gateway_reference" | "confirmation">
 
 /** Later gateway news may move a session forward, never back. */
 const RANK: Record<string, number> = { pending: 0, authorized: 1, captured: 2, failed: 2, canceled: 2 }
