@@ -1,4 +1,5 @@
 import axios, { AxiosError, AxiosInstance } from "axios"
+import type { z } from "zod"
 import { GatewayError } from "./errors"
 
 export type GatewayHttpOptions = {
@@ -45,6 +46,32 @@ export const CHECKOUT_DEADLINE_MS = 20_000
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
 const MIN_ATTEMPT_MS = 500
+
+/**
+ * How every client reads a gateway's answer: into one of its documented
+ * shapes (the zod schema), or a GatewayError — `misconfigured` when the
+ * gateway refused our credentials (HTTP 401/403), otherwise `unavailable`,
+ * since an answer in no documented shape leaves the outcome unknown.
+ * Refusals in a documented shape are the client's to word.
+ */
+export function readGatewayAnswer<S extends z.ZodType>(
+  client: { gateway: string; credentialOptions: string },
+  call: string,
+  response: GatewayResponse,
+  schema: S
+): z.infer<S> {
+  const parsed = schema.safeParse(response.body)
+  if (parsed.success) return parsed.data
+  const credentials = response.status === 401 || response.status === 403
+  throw new GatewayError({
+    gateway: client.gateway,
+    kind: credentials ? "misconfigured" : "unavailable",
+    httpStatus: response.status,
+    message: credentials
+      ? `${client.gateway} refused the API credentials on ${call} (HTTP ${response.status}); check the provider's ${client.credentialOptions} options.`
+      : `${client.gateway} answered ${call} with an unexpected response (HTTP ${response.status}).`,
+  })
+}
 
 export function redact(text: string, secrets: string[]): string {
   return secrets

@@ -1,6 +1,6 @@
 import { GatewayError } from "../../lib/errors"
 import { z } from "zod"
-import { createGatewayHttpClient, GatewayHttpClient, GatewayRequest } from "../../lib/http"
+import { createGatewayHttpClient, GatewayHttpClient, GatewayRequest, readGatewayAnswer } from "../../lib/http"
 import {
   EngineError,
   exchangerCreateAnswerSchema,
@@ -107,17 +107,14 @@ export class ExchangerClient {
     refusal: string
   ): Promise<Answer> {
     const response = await this.http.request(request)
-    const answer = schema.safeParse(response.body)
+    const answer = readGatewayAnswer(
+      { gateway: `Exchanger ${this.options.id}`, credentialOptions: "apiUrl and partner" },
+      method,
+      response,
+      schema
+    )
     if (!answer.success) {
-      throw new GatewayError({
-        gateway: GATEWAY,
-        kind: "unavailable",
-        httpStatus: response.status,
-        message: `Exchanger ${this.options.id} answered ${method} with an unexpected response (HTTP ${response.status}).`,
-      })
-    }
-    if (!answer.data.success) {
-      const { error } = answer.data
+      const { error } = answer
       throw new GatewayError({
         gateway: GATEWAY,
         kind: "rejected",
@@ -126,6 +123,6 @@ export class ExchangerClient {
         message: `${refusal}: ${engineMessage(error)}.`,
       })
     }
-    return answer.data as Answer
+    return answer as Answer
   }
 }

@@ -1,5 +1,5 @@
 import { GatewayError } from "../../lib/errors"
-import { createGatewayHttpClient, GatewayHttpClient } from "../../lib/http"
+import { createGatewayHttpClient, GatewayHttpClient, readGatewayAnswer } from "../../lib/http"
 import {
   RombCreateOrderRequest,
   rombCancelResponseSchema,
@@ -8,6 +8,7 @@ import {
 } from "./schemas"
 
 const GATEWAY = "Romb"
+const ROMB = { gateway: GATEWAY, credentialOptions: "uid, publicKey and privateKey" }
 
 export type RombCancelResult =
   | { canceled: true }
@@ -40,21 +41,10 @@ export class RombClient {
       body: request,
       idempotent: false,
     })
-    const parsed = rombCreateOrderResponseSchema.safeParse(response.body)
-    if (!parsed.success) {
-      throw new GatewayError({
-        gateway: GATEWAY,
-        kind: response.status === 401 || response.status === 403 ? "misconfigured" : "unavailable",
-        httpStatus: response.status,
-        message:
-          response.status === 401 || response.status === 403
-            ? `Romb refused the API credentials (HTTP ${response.status}); check the provider's uid, publicKey and privateKey options.`
-            : `Romb answered the payment creation with an unexpected response (HTTP ${response.status}).`,
-      })
-    }
-    if (parsed.data.status === "error") {
-      const code = parsed.data.error?.code
-      const message = parsed.data.error?.message ?? parsed.data.message ?? "no reason given"
+    const answer = readGatewayAnswer(ROMB, "order/create", response, rombCreateOrderResponseSchema)
+    if (answer.status === "error") {
+      const code = answer.error?.code
+      const message = answer.error?.message ?? answer.message ?? "no reason given"
       const misconfigured = code === "unauthorized" || response.status === 401 || response.status === 403
       throw new GatewayError({
         gateway: GATEWAY,
@@ -66,7 +56,7 @@ export class RombClient {
           : `Romb could not create the payment: ${message}${code ? ` (${code})` : ""}.`,
       })
     }
-    return parsed.data.data
+    return answer.data
   }
 
   /** Safe to repeat: cancelling twice only gets "already processed". */
@@ -76,17 +66,9 @@ export class RombClient {
       path: `/pay/order/cancel/${encodeURIComponent(orderNumber)}`,
       idempotent: true,
     })
-    const parsed = rombCancelResponseSchema.safeParse(response.body)
-    if (!parsed.success) {
-      throw new GatewayError({
-        gateway: GATEWAY,
-        kind: "unavailable",
-        httpStatus: response.status,
-        message: `Romb answered the cancellation of ${orderNumber} with an unexpected response (HTTP ${response.status}).`,
-      })
-    }
-    return parsed.data.status === "success"
+    const answer = readGatewayAnswer(ROMB, `order/cancel/${orderNumber}`, response, rombCancelResponseSchema)
+    return answer.status === "success"
       ? { canceled: true }
-      : { canceled: false, message: parsed.data.message ?? "Order not found or already processed" }
+      : { canceled: false, message: answer.message ?? "Order not found or already processed" }
   }
 }

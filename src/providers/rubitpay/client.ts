@@ -1,5 +1,5 @@
 import { GatewayError } from "../../lib/errors"
-import { createGatewayHttpClient, GatewayHttpClient } from "../../lib/http"
+import { createGatewayHttpClient, GatewayHttpClient, readGatewayAnswer } from "../../lib/http"
 import {
   rubitPayAnswerSchema,
   rubitPayCheckAnswerSchema,
@@ -10,6 +10,7 @@ import {
 import { signRubitPayRequest } from "./signature"
 
 const GATEWAY = "RubitPay"
+const RUBITPAY = { gateway: GATEWAY, credentialOptions: "shopId and secretKey" }
 
 /** Error codes from RubitPay's doc: fatal ones stop the payment, the rest wait for the webhook. */
 const RUBITPAY_ERRORS: Record<string, { fatal: boolean; kind: "rejected" | "misconfigured"; fix: string }> = {
@@ -109,25 +110,15 @@ export class RubitPayClient {
     })
   }
 
-  private unexpected(method: string, status: number): never {
-    throw new GatewayError({
-      gateway: GATEWAY,
-      kind: "unavailable",
-      httpStatus: status,
-      message: `RubitPay ${method} answered with an unexpected response (HTTP ${status}).`,
-    })
-  }
-
   /** `invoice/try`: which extra fields (`add_ons_config`) the payway needs. */
   async tryInvoice(request: Pick<InvoiceRequest, "shop_order_id" | "amount" | "currency" | "payway">, deadline?: number) {
     const response = await this.call("try", request, true, deadline)
     if (response.status === 404) {
       return { addOnsConfig: {} }
     }
-    const answer = rubitPayTryAnswerSchema.safeParse(response.body)
-    if (!answer.success) this.unexpected("invoice/try", response.status)
-    if (!answer.data.result) this.fail("invoice/try", response.status, answer.data.error_code, answer.data.message)
-    return { addOnsConfig: answer.data.add_ons_config ?? {} }
+    const answer = readGatewayAnswer(RUBITPAY, "invoice/try", response, rubitPayTryAnswerSchema)
+    if (!answer.result) this.fail("invoice/try", response.status, answer.error_code, answer.message)
+    return { addOnsConfig: answer.add_ons_config ?? {} }
   }
 
   /**
@@ -137,15 +128,14 @@ export class RubitPayClient {
   async openInvoice(twoStep: boolean, request: InvoiceRequest, deadline?: number): Promise<InvoiceResult> {
     const method = twoStep ? "hold" : "create"
     const response = await this.call(method, request, true, deadline)
-    const answer = rubitPayInvoiceAnswerSchema.safeParse(response.body)
-    if (!answer.success) this.unexpected(`invoice/${method}`, response.status)
-    if (answer.data.result) {
-      return { state: "created", invoiceId: answer.data.invoice_id, redirectUrl: answer.data.redirect_url }
+    const answer = readGatewayAnswer(RUBITPAY, `invoice/${method}`, response, rubitPayInvoiceAnswerSchema)
+    if (answer.result) {
+      return { state: "created", invoiceId: answer.invoice_id, redirectUrl: answer.redirect_url }
     }
-    if (answer.data.error_code === "processing_error") {
+    if (answer.error_code === "processing_error") {
       return { state: "processing" }
     }
-    this.fail(`invoice/${method}`, response.status, answer.data.error_code, answer.data.message)
+    this.fail(`invoice/${method}`, response.status, answer.error_code, answer.message)
   }
 
   /** `invoice/check` by shop_order_id: the invoice's status, the truth about a payment. */
@@ -154,30 +144,28 @@ export class RubitPayClient {
     if (response.status === 404 && !errorCodeOf(response.body)) {
       return { available: false }
     }
-    const answer = rubitPayCheckAnswerSchema.safeParse(response.body)
-    if (!answer.success) this.unexpected("invoice/check", response.status)
-    if (!answer.data.result) {
-      if (answer.data.error_code === "unknown_method") return { available: false }
-      if (answer.data.error_code === "order_not_found") return { found: false }
-      this.fail("invoice/check", response.status, answer.data.error_code, answer.data.message)
+    const answer = readGatewayAnswer(RUBITPAY, "invoice/check", response, rubitPayCheckAnswerSchema)
+    if (!answer.result) {
+      if (answer.error_code === "unknown_method") return { available: false }
+      if (answer.error_code === "order_not_found") return { found: false }
+      this.fail("invoice/check", response.status, answer.error_code, answer.message)
     }
     return {
       found: true,
-      status: String(answer.data.status ?? ""),
-      invoiceId: answer.data.invoice_id,
-      amount: answer.data.amount,
-      currency: answer.data.currency,
+      status: String(answer.status ?? ""),
+      invoiceId: answer.invoice_id,
+      amount: answer.amount,
+      currency: answer.currency,
     }
   }
 
   /** `invoice/charge` or `invoice/unhold`; `false` with the gateway's code when refused. */
   async settleHold(action: "charge" | "unhold", shopOrderId: string) {
     const response = await this.call(action, { shop_order_id: shopOrderId }, true)
-    const answer = rubitPayAnswerSchema.safeParse(response.body)
-    if (!answer.success) this.unexpected(`invoice/${action}`, response.status)
-    return answer.data.result
+    const answer = readGatewayAnswer(RUBITPAY, `invoice/${action}`, response, rubitPayAnswerSchema)
+    return answer.result
       ? { done: true as const }
-      : { done: false as const, errorCode: answer.data.error_code, message: answer.data.message }
+      : { done: false as const, errorCode: answer.error_code, message: answer.message }
   }
 
   /** `invoice/create-refund`, idempotent by `shop_refund_id`. */
@@ -191,19 +179,18 @@ export class RubitPayClient {
         message: "RubitPay does not offer refunds through the API for this shop; refund in the RubitPay dashboard. Nothing was refunded.",
       })
     }
-    const answer = rubitPayAnswerSchema.safeParse(response.body)
-    if (!answer.success) this.unexpected("invoice/create-refund", response.status)
-    if (!answer.data.result) {
-      if (answer.data.error_code === "refund_not_available" || answer.data.error_code === "unknown_method") {
+    const answer = readGatewayAnswer(RUBITPAY, "invoice/create-refund", response, rubitPayAnswerSchema)
+    if (!answer.result) {
+      if (answer.error_code === "refund_not_available" || answer.error_code === "unknown_method") {
         throw new GatewayError({
           gateway: GATEWAY,
           kind: "unsupported",
-          code: answer.data.error_code,
-          message: `RubitPay refused the refund: refunds are not available for this payment (${answer.data.error_code}). Nothing was refunded.`,
+          code: answer.error_code,
+          message: `RubitPay refused the refund: refunds are not available for this payment (${answer.error_code}). Nothing was refunded.`,
         })
       }
-      this.fail("invoice/create-refund", response.status, answer.data.error_code, answer.data.message)
+      this.fail("invoice/create-refund", response.status, answer.error_code, answer.message)
     }
-    return answer.data
+    return answer
   }
 }
