@@ -2,42 +2,10 @@ import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
 import { Badge, Button, Container, Heading, Input, Label, Text, toast } from "@medusajs/ui"
 import { useCallback, useEffect, useState } from "react"
-
-type GatewayPayment = {
-  session_id: string
-  provider_id: string
-  session_status: string
-  gateway: string
-  gateway_reference: string | null
-  gateway_status: string | null
-  amount: string | null
-  currency_code: string | null
-  payment_id: string | null
-  /** Captured and not yet refunded. */
-  refundable: string | null
-  /** A canceled order's payment still captured at the gateway: what the customer is owed. */
-  refund_due: string | null
-}
-
-type GatewaySyncResult = {
-  provider_id: string
-  gateway_status?: string
-  recorded: boolean
-  message?: string
-}
-
-type GatewayEvent = {
-  id: string
-  action: string
-  gateway_status: string
-  amount: string | null
-  currency_code: string | null
-  state: string
-  flag_reason: string | null
-  last_error: string | null
-  attempts: number
-  created_at: string
-}
+import type { AdminGatewaySyncResponse } from "../../api/admin/payment-gateways/orders/[id]/sync/route"
+import type { AdminGatewayPayment, AdminOrderGatewayPaymentsResponse } from "../../api/admin/payment-gateways/orders/[id]/route"
+import type { AdminRefundMadeAtGatewayResponse } from "../../api/admin/payment-gateways/payments/[id]/refund-made-at-gateway/route"
+import { sdk } from "../lib/sdk"
 
 const STATE_COLOR: Record<string, "green" | "orange" | "red" | "grey" | "blue"> = {
   processed: "green",
@@ -49,20 +17,16 @@ const STATE_COLOR: Record<string, "green" | "orange" | "red" | "grey" | "blue"> 
 }
 
 /** Order page: which gateway took the money, its reference and status, and every gateway event. */
-const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
-  const [state, setState] = useState<{ payments: GatewayPayment[]; events: GatewayEvent[] } | null>(null)
+const OrderAdminGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
+  const [state, setState] = useState<AdminOrderGatewayPaymentsResponse | null>(null)
   const [error, setError] = useState<string | null>(null)
 
   const [syncing, setSyncing] = useState(false)
 
   const load = useCallback(() => {
-    fetch(`/admin/payment-gateways/orders/${order.id}`, { credentials: "include" })
-      .then(async (response) => {
-        if (!response.ok) {
-          throw new Error(`HTTP ${response.status}`)
-        }
-        setState(await response.json())
-      })
+    sdk.client
+      .fetch<AdminOrderGatewayPaymentsResponse>(`/admin/payment-gateways/orders/${order.id}`)
+      .then(setState)
       .catch((e: Error) => setError(e.message))
   }, [order.id])
 
@@ -72,15 +36,10 @@ const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrde
   const sync = async () => {
     setSyncing(true)
     try {
-      const response = await fetch(`/admin/payment-gateways/orders/${order.id}/sync`, {
+      const body = await sdk.client.fetch<AdminGatewaySyncResponse>(`/admin/payment-gateways/orders/${order.id}/sync`, {
         method: "POST",
-        credentials: "include",
       })
-      const body = await response.json()
-      if (!response.ok) {
-        throw new Error(body.message ?? `HTTP ${response.status}`)
-      }
-      for (const result of body.results as GatewaySyncResult[]) {
+      for (const result of body.results) {
         if (result.message) toast.warning(result.provider_id, { description: result.message })
         else
           toast.success(result.provider_id, {
@@ -170,7 +129,7 @@ const OrderGatewayPaymentsWidget = ({ data: order }: DetailWidgetProps<AdminOrde
  * exchangers have no refund call): record it on the payment, without calling
  * the gateway.
  */
-const RecordRefundMadeAtGateway = ({ payment, onRecorded }: { payment: GatewayPayment; onRecorded: () => void }) => {
+const RecordRefundMadeAtGateway = ({ payment, onRecorded }: { payment: AdminGatewayPayment; onRecorded: () => void }) => {
   const [open, setOpen] = useState(false)
   const [amount, setAmount] = useState(payment.refund_due ?? payment.refundable ?? "")
   const [note, setNote] = useState("")
@@ -179,14 +138,10 @@ const RecordRefundMadeAtGateway = ({ payment, onRecorded }: { payment: GatewayPa
   const record = async () => {
     setSaving(true)
     try {
-      const response = await fetch(`/admin/payment-gateways/payments/${payment.payment_id}/refund-made-at-gateway`, {
-        method: "POST",
-        credentials: "include",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ amount: Number(amount), ...(note.trim() ? { note: note.trim() } : {}) }),
-      })
-      const body = await response.json()
-      if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`)
+      await sdk.client.fetch<AdminRefundMadeAtGatewayResponse>(
+        `/admin/payment-gateways/payments/${payment.payment_id}/refund-made-at-gateway`,
+        { method: "POST", body: { amount: Number(amount), ...(note.trim() ? { note: note.trim() } : {}) } }
+      )
       toast.success("Refund recorded", { description: `${amount} ${payment.currency_code?.toUpperCase() ?? ""}` })
       setOpen(false)
       onRecorded()
@@ -238,4 +193,4 @@ export const config = defineWidgetConfig({
   zone: "order.details.side.after",
 })
 
-export default OrderGatewayPaymentsWidget
+export default OrderAdminGatewayPaymentsWidget

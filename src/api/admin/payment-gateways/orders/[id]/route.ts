@@ -8,6 +8,42 @@ import { OrderGatewaySession, orderGatewaySessions } from "../../../../../gatewa
 import { SESSION_KEYS } from "../../../../../providers/base/session-data"
 
 /** What is captured and not yet refunded on the session's payment, at the currency's precision. */
+/** One gateway payment of the order, as the admin widget shows it. */
+export type AdminGatewayPayment = {
+  session_id: string
+  provider_id: string
+  session_status: string
+  gateway: string
+  gateway_reference: string | null
+  gateway_status: string | null
+  amount: string | null
+  currency_code: string | null
+  payment_id: string | null
+  /** Captured and not yet refunded. */
+  refundable: string | null
+  /** A canceled order's payment still captured at the gateway: what the customer is owed there. */
+  refund_due: string | null
+}
+
+/** One entry of the order's gateway timeline. */
+export type AdminGatewayEvent = {
+  id: string
+  session_id: string | null
+  provider_id: string
+  action: string
+  gateway_status: string
+  amount: string | null
+  currency_code: string | null
+  state: string
+  flag_reason: string | null
+  attempts: number
+  last_error: string | null
+  created_at: Date | string
+  processed_at: Date | string | null
+}
+
+export type AdminOrderGatewayPaymentsResponse = { payments: AdminGatewayPayment[]; events: AdminGatewayEvent[] }
+
 function refundable(session: OrderGatewaySession): string | null {
   const currency = session.data[SESSION_KEYS.currencyCode]
   if (!session.payment || !currency) return null
@@ -33,7 +69,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
   const sessionCurrency = new Map<string, string | undefined>(
     sessions.map((session) => [session.id, session.data[SESSION_KEYS.currencyCode]])
   )
-  res.json({
+  const body: AdminOrderGatewayPaymentsResponse = {
     payments: sessions.map((session) => ({
       session_id: session.id,
       provider_id: session.provider_id,
@@ -67,5 +103,6 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
         processed_at: event.processed_at,
       }
     }),
-  })
+  }
+  res.json(body)
 }

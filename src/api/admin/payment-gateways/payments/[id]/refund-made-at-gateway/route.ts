@@ -1,7 +1,10 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
+import type { PaymentDTO } from "@medusajs/framework/types"
 import { z } from "zod"
 import { recordRefundMadeAtGatewayWorkflow } from "../../../../../../workflows/record-refund-made-at-gateway"
+
+export type AdminRefundMadeAtGatewayResponse = { payment: PaymentDTO }
 
 export const refundMadeAtGatewayBody = z
   .object({
@@ -26,5 +29,5 @@ export const POST = async (req: AuthenticatedMedusaRequest, res: MedusaResponse)
   const { result } = await recordRefundMadeAtGatewayWorkflow(req.scope).run({
     input: { payment_id: req.params.id, ...body.data, recorded_by: req.auth_context?.actor_id },
   })
-  res.json({ payment: result })
+  res.json({ payment: result } satisfies AdminRefundMadeAtGatewayResponse)
 }
