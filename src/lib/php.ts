@@ -59,8 +59,13 @@ const JSON_MAX_NESTING = 511
  * `json_decode($raw, true)`; throws SyntaxError where PHP would return null.
  * `rejectDuplicateKeys`: also where a name repeats in an object, which PHP
  * and `JSON.parse` both resolve (last wins) but a signed body must not hold.
+ * `unboundedIntegers`: Python's `json.loads` instead, whose integers have no
+ * int64 limit (the JSON grammar and the int/float split are otherwise the same).
  */
-export function phpJsonDecode(raw: string, options: { rejectDuplicateKeys?: boolean } = {}): PhpValue {
+export function phpJsonDecode(
+  raw: string,
+  options: { rejectDuplicateKeys?: boolean; unboundedIntegers?: boolean } = {}
+): PhpValue {
   let pos = 0
   const fail = (what: string): never => {
     throw new SyntaxError(`${what} at position ${pos}`)
@@ -120,10 +125,10 @@ export function phpJsonDecode(raw: string, options: { rejectDuplicateKeys?: bool
     const number = JSON_NUMBER.exec(raw) ?? fail("Unexpected token")
     pos += number[0].length
     const [lexeme, fraction, exponent] = number
-    if (fraction === undefined && exponent === undefined && inInt64(BigInt(lexeme))) {
+    if (fraction === undefined && exponent === undefined && (options.unboundedIntegers || inInt64(BigInt(lexeme)))) {
       return new PhpInt(BigInt(lexeme))
     }
-    // a fraction or exponent makes a float, and so does an integer beyond int64
+    // a fraction or exponent makes a float, and so does an integer beyond int64 (in PHP)
     return new PhpFloat(Number(lexeme))
   }
   const value = parseValue(0)

@@ -67,11 +67,15 @@ function isSerializedBuffer(value: unknown): value is { type: "Buffer"; data: nu
   )
 }
 
-/** `json_decode($raw, true)` of a JSON object, refusing duplicate names at any depth. */
-export function parseStrictJsonObject(gateway: string, raw: string): PhpArray {
+/**
+ * A JSON object as the gateway's reference decodes it (PHP `json_decode($raw,
+ * true)`, or Python `json.loads`, whose integers are unbounded), refusing
+ * duplicate names at any depth.
+ */
+export function parseStrictJsonObject(gateway: string, raw: string, reference: "php" | "python" = "php"): PhpArray {
   let decoded
   try {
-    decoded = phpJsonDecode(raw, { rejectDuplicateKeys: true })
+    decoded = phpJsonDecode(raw, { rejectDuplicateKeys: true, unboundedIntegers: reference === "python" })
   } catch (error) {
     throw refused(gateway, `the body is not valid JSON (${(error as Error).message}).`)
   }

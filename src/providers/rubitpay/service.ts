@@ -289,7 +289,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
 
   protected verifyNotification(payload: GatewayWebhookPayload): GatewayEvent {
     exactMediaType(GATEWAY, headerValue(payload.headers, "content-type"), [JSON_MEDIA_TYPE])
-    const fields = parseStrictJsonObject(GATEWAY, this.rawBodyOf(payload))
+    const fields = parseStrictJsonObject(GATEWAY, this.rawBodyOf(payload), "python")
     if (!verifyRubitPaySignature(Object.fromEntries(fields), this.options_.secretKey)) {
       throw new MedusaError(MedusaError.Types.UNAUTHORIZED, "RubitPay webhook: the signature is missing or invalid.")
     }

@@ -1,4 +1,5 @@
 import { phpJsonDecode } from "../../../lib/php"
+import { parseStrictJsonObject } from "../../../lib/webhook-body"
 import { rubitPaySignature, rubitPaySignatureBase, signRubitPayRequest, verifyRubitPaySignature } from "../signature"
 import vectors from "./fixtures/python-vectors.json"
 
@@ -43,5 +44,13 @@ describe("RubitPay signature = the doc's Python make_sign", () => {
       "{'payer_name': 'Ivan\\xa0Petrov', 'note': 'a\\u200bb\\u2028c\\x85d\\ufeffe\u{1F600}\\U000e0001'}:10.00:RUB:p2p:s1:payses_X"
     )
     expect(signRubitPayRequest(params, "sec").sign).toBe("dfb9b5277fa7e5e9b06077b6b354440fc7451b4e68e72d49fc891ecf178f0823")
+  })
+
+  it("reads JSON integers as Python does, without PHP's int64 limit", () => {
+    const decoded = parseStrictJsonObject("RubitPay", '{"amount":100000000000000000000,"fee":2990.00}', "python")
+    // Python: str(10**20) is the integer, str(2990.00) is "2990.0"
+    expect(rubitPaySignatureBase(Object.fromEntries(decoded))).toBe("100000000000000000000:2990.0")
+    const asPhp = parseStrictJsonObject("RubitPay", '{"amount":100000000000000000000}')
+    expect(rubitPaySignatureBase(Object.fromEntries(asPhp))).toBe("1e+20")
   })
 })
