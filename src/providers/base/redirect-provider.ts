@@ -22,6 +22,7 @@ import type {
   UpdatePaymentOutput,
   WebhookActionResult,
 } from "@medusajs/framework/types"
+import { asMedusaError } from "../../lib/errors"
 import { amountsMatch, fromGatewayAmount } from "../../lib/money"
 import { rawBodyText } from "../../lib/webhook-body"
 import { DEFAULT_RECONCILE_AFTER_SECONDS } from "../../lib/options"
@@ -171,6 +172,15 @@ export abstract class RedirectPaymentProvider<
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `${this.gatewayName}: the payment session id is missing.`)
     }
     return sessionId
+  }
+
+  /** A call to the gateway whose failure reaches Medusa as the MedusaError of its kind. */
+  protected async gatewayCall<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call
+    } catch (error) {
+      throw asMedusaError(error)
+    }
   }
 
   /**

@@ -11,7 +11,6 @@ import type {
   RefundPaymentInput,
   RefundPaymentOutput,
 } from "@medusajs/framework/types"
-import { asMedusaError } from "../../lib/errors"
 import { amountsMatch, toGatewayAmount } from "../../lib/money"
 import { parseProviderOptions } from "../../lib/options"
 import { plainFields } from "../../lib/notification-fields"
@@ -90,8 +89,8 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     }
     const returnUrl = this.allowedReturnUrl(storefront.return_url, this.options_.allowedReturnHosts)
     const amount = toGatewayAmount(input.amount, currency)
-    const order = await this.client
-      .createOrder({
+    const order = await this.gatewayCall(
+      this.client.createOrder({
         routeId: route.routeId,
         partner: this.options_.partner,
         amount,
@@ -110,9 +109,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
         ipnUrl: `${this.options_.ipnUrl}?session_id=${encodeURIComponent(sessionId)}`,
         ipnSecret: orderIpnSecret(this.options_.ipnSecret, sessionId),
       })
-      .catch((error) => {
-        throw asMedusaError(error)
-      })
+    )
     return {
       id: order.uid,
       status: PaymentSessionStatus.PENDING,
@@ -137,9 +134,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     if (!uid || !secret) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, "Exchanger: the payment has no exchanger order.")
     }
-    const order = await this.client.getOrder(uid, secret).catch((error) => {
-      throw asMedusaError(error)
-    })
+    const order = await this.gatewayCall(this.client.getOrder(uid, secret))
     const expected = data[SESSION_KEYS.gatewayAmount] as string
     const currency = data[SESSION_KEYS.currencyCode] as string
     if (order.inAmount && !amountsMatch(expected, order.inAmount, currency)) {
@@ -184,11 +179,9 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     }
     // only an order the customer has not paid may be deleted (inProgress is pending, but their claim to have paid)
     if (UNPAID_STATUSES.includes(order.status)) {
-      await this.client
-        .updateOrderStatus(data[SESSION_KEYS.gatewayReference] as string, data[SESSION_KEYS.orderSecret] as string, "deleted")
-        .catch((error) => {
-          throw asMedusaError(error)
-        })
+      await this.gatewayCall(
+        this.client.updateOrderStatus(data[SESSION_KEYS.gatewayReference] as string, data[SESSION_KEYS.orderSecret] as string, "deleted")
+      )
       return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "deleted" } }
     }
     throw new MedusaError(

@@ -139,9 +139,7 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
         `Romb order ${orderNumber} is already paid and cannot be canceled; refund the customer in the Romb dashboard.`
       )
     }
-    const result = await this.client.cancelOrder(orderNumber).catch((error) => {
-      throw asMedusaError(error)
-    })
+    const result = await this.gatewayCall(this.client.cancelOrder(orderNumber))
     if (!result.canceled) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,

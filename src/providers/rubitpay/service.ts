@@ -194,9 +194,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     const data = input.data ?? {}
     const shopOrderId = this.shopOrderId(data)
     if (data[SESSION_KEYS.flow] === "two_step") {
-      const result = await this.client.settleHold("charge", shopOrderId).catch((e) => {
-        throw asMedusaError(e)
-      })
+      const result = await this.gatewayCall(this.client.settleHold("charge", shopOrderId))
       if (result.done) return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "success" } }
     }
     const { outcome, status } = await this.invoiceStatus(data)
@@ -218,9 +216,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     }
     const shopOrderId = this.shopOrderId(data)
     if (data[SESSION_KEYS.flow] === "two_step") {
-      const result = await this.client.settleHold("unhold", shopOrderId).catch((e) => {
-        throw asMedusaError(e)
-      })
+      const result = await this.gatewayCall(this.client.settleHold("unhold", shopOrderId))
       if (result.done) return { data: { ...data, [SESSION_KEYS.gatewayStatus]: "fail" } }
     }
     const { outcome, status } = await this.invoiceStatus(data)
@@ -274,16 +270,14 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
         },
       }
     }
-    await this.client
-      .refund({
+    await this.gatewayCall(
+      this.client.refund({
         shop_order_id: this.shopOrderId(data),
         invoice_id: (data[SESSION_KEYS.gatewayReference] as string | undefined) ?? undefined,
         amount,
         shop_refund_id: refundId,
       })
-      .catch((e) => {
-        throw asMedusaError(e)
-      })
+    )
     return { data: { ...data, refunds: [...refunds, { shop_refund_id: refundId, amount }] } }
   }
 
