@@ -93,6 +93,12 @@ medusaIntegrationTestRunner({
 
     it("exchanger: the customer's own inProgress makes no order; inProgressPayout makes one; done captures it once", async () => {
       const { cart, session } = await start(OBMIN, { from_values: { card: "4111111111111111" } })
+      // the card number went to the exchanger; the public session data keeps only a masked copy
+      expect(session.data.from_values).toEqual({ card: "411111******1111" })
+      const { data: stored } = await getContainer()
+        .resolve(ContainerRegistrationKeys.QUERY)
+        .graph({ entity: "payment_session", fields: ["data"], filters: { id: session.id } })
+      expect(JSON.stringify(stored[0])).not.toContain("4111111111111111")
       const claimed = await walk(session.data.redirect_url, "inProgress")
       expect(claimed.ipn).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
       await waitFor(async () => ((await events(session.id))[0]?.state === "processed" ? true : undefined))

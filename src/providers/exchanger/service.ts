@@ -24,6 +24,7 @@ import {
 } from "../base/redirect-provider"
 import { exactMediaType, FORM_MEDIA_TYPE, parseStrictForm } from "../../lib/webhook-body"
 import { parseStorefrontInput, SESSION_KEYS } from "../base/session-data"
+import { maskedValues } from "../../lib/mask"
 import { fillTemplate } from "../../lib/templates"
 import { ExchangerClient } from "./client"
 import {
@@ -123,6 +124,8 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
         [SESSION_KEYS.currencyCode]: currency,
         [SESSION_KEYS.confirmation]: undefined,
         [SESSION_KEYS.orderSecret]: order.secret,
+        // session data is public and Medusa keeps the storefront's input in it: only a masked copy stays
+        ...(storefront.from_values ? { from_values: maskedValues(storefront.from_values) } : {}),
       },
     }
   }
