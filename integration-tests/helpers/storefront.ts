@@ -1,3 +1,5 @@
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import type { MedusaContainer } from "@medusajs/framework/types"
 import type { AxiosInstance } from "axios"
 import type { SeededStore } from "./seed-store"
 
@@ -80,6 +82,33 @@ export async function completeCart(
     validateStatus: () => true,
   })
   return { status: response.status, body: response.data }
+}
+
+/** `GET /store/carts/:id/payment-status`: what a storefront's return page polls. */
+export async function paymentStatus(
+  api: AxiosInstance,
+  cartId: string,
+  seeded: SeededStore | undefined = current
+): Promise<{ status: string; order_id?: string }> {
+  return (await api.get(`/store/carts/${cartId}/payment-status`, storeHeaders(seeded!))).data
+}
+
+/** Waits until the cart's payment is confirmed and its order exists; the order id. */
+export function paidOrder(api: AxiosInstance, cartId: string, timeoutMs = 30_000): Promise<string> {
+  return waitFor(
+    async () => {
+      const status = await paymentStatus(api, cartId)
+      return status.status === "paid" ? status.order_id : undefined
+    },
+    { timeoutMs }
+  )
+}
+
+/** The orders made from a cart (at most one, if nothing went wrong). */
+export async function ordersForCart(container: MedusaContainer, cartId: string) {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cartId } })
+  return data
 }
 
 /** Polls until `probe` returns a defined value. */

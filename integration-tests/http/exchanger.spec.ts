@@ -8,7 +8,7 @@ import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { ipnChecksum, orderIpnSecret } from "../../src/providers/exchanger/signature"
 import { adminFeed, adminHeaders } from "../helpers/admin"
 import { seedStore, SeededStore } from "../helpers/seed-store"
-import { completeCart, createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
+import { completeCart, createCartReadyForPayment, createPaymentSession, paidOrder, paymentStatus, waitFor } from "../helpers/storefront"
 
 jest.setTimeout(180_000)
 
@@ -22,7 +22,6 @@ medusaIntegrationTestRunner({
   inApp: true,
   testSuite: ({ api, getContainer }) => {
     let seeded: SeededStore
-    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
 
     beforeAll(async () => {
       seeded = await seedStore(getContainer(), { paymentProviderIds: [OBMIN, POCKETBANK, UAH_ONLY] })
@@ -36,12 +35,7 @@ medusaIntegrationTestRunner({
     }
     const walk = async (redirectUrl: string, status: string) =>
       (await axios.post(`${redirectUrl}/${status}`, null, { headers: { Accept: "application/json" } })).data
-    const status = async (cartId: string) => (await api.get(`/store/carts/${cartId}/payment-status`, store())).data
-    const paidOrder = (cartId: string) =>
-      waitFor(async () => {
-        const s = await status(cartId)
-        return s.status === "paid" ? (s.order_id as string) : undefined
-      })
+    const status = (cartId: string) => paymentStatus(api, cartId)
     async function payment(orderId: string) {
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
       const { data } = await query.graph({
@@ -73,7 +67,7 @@ medusaIntegrationTestRunner({
 
       const accepted = await walk(session.data.redirect_url, "inProgressPayout")
       expect(accepted.ipn).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       expect((await payment(orderId)).captured_at).toBeFalsy()
       await walk(session.data.redirect_url, "done")
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
@@ -87,7 +81,7 @@ medusaIntegrationTestRunner({
       // two instances running the job at the same moment
       const runs = await Promise.all([1, 2].map(() => reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)))
       expect(runs.flat()).toHaveLength(1)
-      await paidOrder(cart.id)
+      await paidOrder(api, cart.id)
       await waitFor(async () => ((await events(session.id))[0]?.state === "processed" ? true : undefined))
       expect(await events(session.id)).toHaveLength(1)
       // a second run finds nothing new
@@ -110,7 +104,7 @@ medusaIntegrationTestRunner({
       await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
       expect((await walk(session.data.redirect_url, "inProgressPayout")).ipn.delivered).toBe(false)
       expect(await reconcilePendingPayments(getContainer(), Date.now() + 10 * 60_000)).toHaveLength(1)
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       expect((await payment(orderId)).captured_at).toBeFalsy()
     })
 
@@ -135,7 +129,7 @@ medusaIntegrationTestRunner({
     it("the done IPN is lost: the operator's Sync with gateway asks order/get and captures the payment", async () => {
       const { cart, session } = await start()
       await walk(session.data.redirect_url, "inProgressPayout")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       await axios.post(`${control("obmin")}/ipn-mode`, { mode: "lost" })
       expect((await walk(session.data.redirect_url, "done")).ipn.delivered).toBe(false)
       expect((await payment(orderId)).captured_at).toBeFalsy()
@@ -186,7 +180,7 @@ medusaIntegrationTestRunner({
       const { cart, session } = await start()
       await axios.post(`${control("obmin")}/ipn-mode`, { mode: "duplicate" })
       await walk(session.data.redirect_url, "inProgressPayout")
-      await paidOrder(cart.id)
+      await paidOrder(api, cart.id)
       expect(await events(session.id)).toHaveLength(1)
     })
 
@@ -210,7 +204,7 @@ medusaIntegrationTestRunner({
     it("a frozen order (hold) is authorized but flagged for the operator", async () => {
       const { cart, session } = await start()
       await walk(session.data.redirect_url, "hold")
-      await paidOrder(cart.id)
+      await paidOrder(api, cart.id)
       await waitFor(async () => {
         const [event] = await events(session.id)
         return event?.state === "processed" ? event : undefined
@@ -268,7 +262,7 @@ medusaIntegrationTestRunner({
       const { cart, session } = await start(POCKETBANK)
       expect(session.data.redirect_url).toMatch(/\/exchanger\/pocketbank\/en\/payment\//)
       await walk(session.data.redirect_url, "done")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       expect((await payment(orderId)).captured_at).toBeTruthy()
     })
   },

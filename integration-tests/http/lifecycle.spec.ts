@@ -11,7 +11,7 @@ import { adminHeaders } from "../helpers/admin"
 import { rombSandbox } from "../helpers/romb-sandbox"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
 import { seedStore, SeededStore } from "../helpers/seed-store"
-import { createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
+import { createCartReadyForPayment, createPaymentSession, paidOrder, paymentStatus, waitFor } from "../helpers/storefront"
 
 jest.setTimeout(180_000)
 
@@ -48,12 +48,6 @@ medusaIntegrationTestRunner({
       const session = await createPaymentSession(api, cart.id, providerId, data)
       return { cart, session }
     }
-    const paymentStatus = async (cartId: string) => (await api.get(`/store/carts/${cartId}/payment-status`, store())).data
-    const paidOrder = (cartId: string) =>
-      waitFor(async () => {
-        const status = await paymentStatus(cartId)
-        return status.status === "paid" ? (status.order_id as string) : undefined
-      })
     async function payment(orderId: string) {
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
       const { data } = await query.graph({
@@ -77,7 +71,7 @@ medusaIntegrationTestRunner({
     it("RubitPay two-step: a fail after the held order exists cancels the Medusa payment without calling unhold", async () => {
       const { cart, session } = await start(HOLD)
       await rubitPaySandbox.click(session.data.redirect_url, "hold")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       expect((await payment(orderId)).canceled_at).toBeFalsy()
 
       await rubitPaySandbox.setStatus(session.id, "fail")
@@ -102,12 +96,12 @@ medusaIntegrationTestRunner({
       const claimed = await walk(session.data.redirect_url, "inProgress")
       expect(claimed.ipn).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
       await waitFor(async () => ((await events(session.id))[0]?.state === "processed" ? true : undefined))
-      expect((await paymentStatus(cart.id)).status).toBe("pending")
+      expect((await paymentStatus(api, cart.id)).status).toBe("pending")
       const early = await api.post(`/store/carts/${cart.id}/complete`, {}, store()).catch((e) => e.response)
       expect(early.data.type).toBe("cart")
 
       await walk(session.data.redirect_url, "inProgressPayout")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       expect((await payment(orderId)).captured_at).toBeFalsy()
       await walk(session.data.redirect_url, "done")
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
@@ -119,7 +113,7 @@ medusaIntegrationTestRunner({
     it("exchanger: returned after the payment was accepted cancels the Medusa payment", async () => {
       const { cart, session } = await start(OBMIN, { from_values: { card: "4111111111111111" } })
       await walk(session.data.redirect_url, "inProgressPayout")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       await walk(session.data.redirect_url, "returned")
       await waitFor(async () => ((await payment(orderId)).canceled_at ? true : undefined))
       expect(await gatewayCalls("/exchanger/obmin/api/public/exchanger/order/update-status")).toHaveLength(0)
@@ -168,7 +162,7 @@ medusaIntegrationTestRunner({
       expect(data.cart.items).toHaveLength(1)
 
       await runGatewayEvent(getContainer(), stored.id)
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
       const { data: orders } = await query.graph({
         entity: "order",
@@ -188,7 +182,7 @@ medusaIntegrationTestRunner({
       })
       const { cart, session } = await start(ROMB)
       await rombSandbox.pay(session.data.redirect_url)
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
       const paymentId = (await payment(orderId)).id
       const total = session.data.gateway_amount as string
@@ -279,7 +273,7 @@ medusaIntegrationTestRunner({
       const recorded = await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)
       const took = Date.now() - started
       expect(recorded).toHaveLength(1)
-      await paidOrder(cart.id)
+      await paidOrder(api, cart.id)
       console.log(`[lifecycle] reconciliation run among 100,000 recorded gateway orders: ${took} ms`)
       await manager.raw(`delete from gateway_order where id like 'gword_settled_%'`)
       // the gateway's final word settles the record: later runs do not ask about it again
@@ -299,12 +293,12 @@ medusaIntegrationTestRunner({
       const single = await start(SINGLE)
       expect(single.session.data.gateway_reference).toBeNull()
       await rubitPaySandbox.click(single.session.data.redirect_url, "pay")
-      const singleOrder = await paidOrder(single.cart.id)
+      const singleOrder = await paidOrder(api, single.cart.id)
       await waitFor(async () => ((await payment(singleOrder)).captured_at ? true : undefined))
 
       const held = await start(HOLD)
       await rubitPaySandbox.click(held.session.data.redirect_url, "hold")
-      const heldOrder = await paidOrder(held.cart.id)
+      const heldOrder = await paidOrder(api, held.cart.id)
       const invoice = await rubitPaySandbox.invoice(held.session.id)
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
       const { data: sessions } = await query.graph({ entity: "payment_session", fields: ["data"], filters: { id: held.session.id } })
@@ -321,7 +315,7 @@ medusaIntegrationTestRunner({
       await rubitPaySandbox.features({ check: true, checkError: "internal_error" })
       const { cart, session } = await start(SINGLE)
       await rubitPaySandbox.click(session.data.redirect_url, "pay")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
       expect((await gatewayCalls("/rubitpay/invoice/check")).length).toBeGreaterThan(0)
     })
@@ -329,7 +323,7 @@ medusaIntegrationTestRunner({
     it("a late WAIT after PAID moves nothing back (Romb)", async () => {
       const { cart, session } = await start(ROMB)
       await rombSandbox.pay(session.data.redirect_url)
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
       const [paid] = await events(session.id)
       const body = JSON.stringify({ id: paid.gateway_reference, order_id: session.id, amount: Number(session.data.gateway_amount), status: "WAIT" })
@@ -345,7 +339,7 @@ medusaIntegrationTestRunner({
       })
       expect(wait.state).toBe("ignored")
       expect((await payment(orderId)).captured_at).toBeTruthy()
-      expect((await paymentStatus(cart.id)).status).toBe("paid")
+      expect((await paymentStatus(api, cart.id)).status).toBe("paid")
       const { data } = await getContainer()
         .resolve(ContainerRegistrationKeys.QUERY)
         .graph({ entity: "payment_session", fields: ["data", "status"], filters: { id: session.id } })

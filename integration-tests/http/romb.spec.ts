@@ -6,12 +6,7 @@ import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { readRombBody, rombSignature } from "../../src/providers/romb/signature"
 import { adminFeed, adminHeaders } from "../helpers/admin"
 import { seedStore, SeededStore } from "../helpers/seed-store"
-import {
-  completeCart,
-  createCartReadyForPayment,
-  createPaymentSession,
-  waitFor,
-} from "../helpers/storefront"
+import { completeCart, createCartReadyForPayment, createPaymentSession, ordersForCart, paymentStatus, waitFor } from "../helpers/storefront"
 import { rombSandbox } from "../helpers/romb-sandbox"
 
 jest.setTimeout(180_000)
@@ -42,11 +37,6 @@ medusaIntegrationTestRunner({
       return { cart, session }
     }
 
-    async function paymentStatus(cartId: string) {
-      const { data } = await api.get(`/store/carts/${cartId}/payment-status`, store())
-      return data as { status: string; order_id?: string }
-    }
-
     async function orderWithPayments(orderId: string) {
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
       const { data } = await query.graph({
@@ -62,12 +52,6 @@ medusaIntegrationTestRunner({
         filters: { id: orderId },
       })
       return data[0] as any
-    }
-
-    async function ordersForCart(cartId: string) {
-      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
-      const { data } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cartId } })
-      return data
     }
 
     async function inboxEvents(sessionId: string) {
@@ -118,13 +102,13 @@ medusaIntegrationTestRunner({
       const early = await completeCart(api, cart.id)
       expect(early.body.type).toBe("cart")
       expect(early.body.error.message).toMatch(/Romb has not confirmed the payment yet/)
-      expect(await paymentStatus(cart.id)).toEqual({ status: "pending" })
+      expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending" })
 
       const paid = await rombSandbox.pay(session.data.redirect_url)
       expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
 
       const status = await waitFor(async () => {
-        const s = await paymentStatus(cart.id)
+        const s = await paymentStatus(api, cart.id)
         return s.status === "paid" ? s : undefined
       })
       const order = await orderWithPayments(status.order_id!)
@@ -187,7 +171,7 @@ medusaIntegrationTestRunner({
       const tampered = valid.replace('"CANCELED"', '"PAID"')
       expect((await postWebhook(tampered)).status).toBe(401)
 
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       expect(await inboxEvents(session.id)).toHaveLength(0)
     })
 
@@ -198,7 +182,7 @@ medusaIntegrationTestRunner({
       )
       expect(response.status).toBe(400)
       expect(response.data.message).toMatch(/may not set gateway_status/)
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
     })
 
     it("answers 400 for a malformed webhook and 404 for an unknown provider or session", async () => {
@@ -228,7 +212,7 @@ medusaIntegrationTestRunner({
       const response = await postWebhook(body)
       expect(response.status).toBe(404)
       expect(response.data.message).toBe(`Payment session ${other.id} was not created by pp_romb_romb.`)
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       expect(await inboxEvents(other.id)).toHaveLength(0)
     })
 
@@ -245,7 +229,7 @@ medusaIntegrationTestRunner({
       const sign = rombSignature(readRombBody(form, "application/x-www-form-urlencoded"), SECRET)
       const response = await postWebhook(`${form}&sign=${sign}`, "application/x-www-form-urlencoded")
       expect(response.status).toBe(200)
-      await waitFor(async () => ((await paymentStatus(cart.id)).status === "paid" ? true : undefined))
+      await waitFor(async () => ((await paymentStatus(api, cart.id)).status === "paid" ? true : undefined))
     })
 
     it("processes 20 concurrent copies of the webhook into one order and one capture", async () => {
@@ -261,11 +245,11 @@ medusaIntegrationTestRunner({
       expect(responses.filter((r) => r.data.duplicate).length).toBe(19)
 
       const status = await waitFor(async () => {
-        const s = await paymentStatus(cart.id)
+        const s = await paymentStatus(api, cart.id)
         return s.status === "paid" ? s : undefined
       })
       await new Promise((r) => setTimeout(r, 1000))
-      expect(await ordersForCart(cart.id)).toHaveLength(1)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
       const order = await orderWithPayments(status.order_id!)
       const payments = order.payment_collections.flatMap((c: any) => c.payments)
       expect(payments).toHaveLength(1)
@@ -284,7 +268,7 @@ medusaIntegrationTestRunner({
       await postWebhook(body)
       const completions = await Promise.all([completeCart(api, cart.id), completeCart(api, cart.id)])
       const status = await waitFor(async () => {
-        const s = await paymentStatus(cart.id)
+        const s = await paymentStatus(api, cart.id)
         return s.status === "paid" ? s : undefined
       })
       for (const completion of completions) {
@@ -293,7 +277,7 @@ medusaIntegrationTestRunner({
         }
       }
       await new Promise((r) => setTimeout(r, 1000))
-      expect(await ordersForCart(cart.id)).toHaveLength(1)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
       const order = await orderWithPayments(status.order_id!)
       expect(order.payment_collections.flatMap((c: any) => c.payments)).toHaveLength(1)
     })
@@ -305,7 +289,7 @@ medusaIntegrationTestRunner({
       expect(response.status).toBe(200)
       expect(response.data.flagged).toMatch(/amount 1.5 differs from the session's/)
       await new Promise((r) => setTimeout(r, 1500))
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       expect((await completeCart(api, cart.id)).body.type).toBe("cart")
       expect(await inboxEvents(session.id)).toEqual([expect.objectContaining({ state: "flagged" })])
       // the operator learns it from the admin's notification feed
@@ -327,17 +311,17 @@ medusaIntegrationTestRunner({
       const { cart, session } = await startRombPayment()
       const declined = await rombSandbox.decline(session.data.redirect_url)
       expect(declined.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
-      await waitFor(async () => ((await paymentStatus(cart.id)).status === "canceled" ? true : undefined))
+      await waitFor(async () => ((await paymentStatus(api, cart.id)).status === "canceled" ? true : undefined))
       // Medusa refuses to complete a cart whose only session is canceled
       const completion = await completeCart(api, cart.id)
       expect(completion.status).toBe(400)
       expect(completion.body.message).toBe("Payment sessions are required to complete cart")
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
 
       const retry = await createPaymentSession(api, cart.id, PROVIDER, {})
       await rombSandbox.pay(retry.data.redirect_url)
       const status = await waitFor(async () => {
-        const s = await paymentStatus(cart.id)
+        const s = await paymentStatus(api, cart.id)
         return s.status === "paid" ? s : undefined
       })
       expect(status.order_id).toBeDefined()
@@ -365,7 +349,7 @@ medusaIntegrationTestRunner({
       expect(error.data.message).toMatch(/^Romb POST \/api\/pay\/order\/create did not answer within \d+ ms\.$/)
       const { data } = await api.get(`/store/carts/${cart.id}`, store())
       expect(data.cart.payment_collection?.payment_sessions ?? []).toHaveLength(0)
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       // Romb did create the order before its answer was lost; the provider canceled it
       const orders = await waitFor(async () => {
         const all = await rombSandbox.orders()

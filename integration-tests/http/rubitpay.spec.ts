@@ -9,7 +9,7 @@ import { verifyRubitPaySignature } from "../../src/providers/rubitpay/signature"
 import { adminFeed, adminHeaders } from "../helpers/admin"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
 import { seedStore, SeededStore } from "../helpers/seed-store"
-import { completeCart, createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
+import { completeCart, createCartReadyForPayment, createPaymentSession, paidOrder, waitFor } from "../helpers/storefront"
 
 jest.setTimeout(180_000)
 
@@ -50,12 +50,6 @@ medusaIntegrationTestRunner({
     }
 
     const inbox = () => getContainer().resolve(GATEWAY_INBOX_MODULE)
-    const paidOrder = (cartId: string) =>
-      waitFor(async () => {
-        const { data } = await api.get(`/store/carts/${cartId}/payment-status`, store())
-        return data.status === "paid" ? (data.order_id as string) : undefined
-      })
-
     async function payments(orderId: string) {
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
       const { data } = await query.graph({
@@ -80,7 +74,7 @@ medusaIntegrationTestRunner({
       )
       const paid = await rubitPaySandbox.click(session.data.redirect_url, "pay")
       expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       const [payment] = await payments(orderId)
       expect(payment.captured_at).toBeTruthy()
       expect(payment.captures).toHaveLength(1)
@@ -89,7 +83,7 @@ medusaIntegrationTestRunner({
     it("two-step: the hold creates the order authorized; the admin's Capture charges at RubitPay with a valid sign", async () => {
       const { cart, session } = await start(HOLD)
       await rubitPaySandbox.click(session.data.redirect_url, "hold")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       const [held] = await payments(orderId)
       expect(held.captured_at).toBeFalsy()
 
@@ -105,7 +99,7 @@ medusaIntegrationTestRunner({
     it("two-step: a day before the 5-day hold ends, the operator is warned once on the timeline and in the feed", async () => {
       const { cart, session } = await start(HOLD)
       await rubitPaySandbox.click(session.data.redirect_url, "hold")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       const day = 24 * 3600_000
       expect(await warnExpiringHolds(getContainer(), Date.now() + 3 * day)).toHaveLength(0)
       expect(await warnExpiringHolds(getContainer(), Date.now() + 4.5 * day)).toHaveLength(1)
@@ -129,7 +123,7 @@ medusaIntegrationTestRunner({
     it("two-step: canceling the order releases the hold at RubitPay", async () => {
       const { cart, session } = await start(HOLD)
       await rubitPaySandbox.click(session.data.redirect_url, "hold")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       await api.post(`/admin/orders/${orderId}/cancel`, {}, admin)
       expect(await sandboxRequests("unhold")).toHaveLength(1)
       expect((await rubitPaySandbox.invoice(session.id)).status).toBe("fail")
@@ -140,7 +134,7 @@ medusaIntegrationTestRunner({
     it("a held payment canceled in Medusa whose unhold webhook is lost is left alone by reconciliation", async () => {
       const { cart, session } = await start(HOLD)
       await rubitPaySandbox.click(session.data.redirect_url, "hold")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       await rubitPaySandbox.setCallbackUrl(SHOPS[HOLD].shopId, null)
       await api.post(`/admin/orders/${orderId}/cancel`, {}, admin)
       expect((await rubitPaySandbox.invoice(session.id)).status).toBe("fail")
@@ -150,7 +144,7 @@ medusaIntegrationTestRunner({
     it("a refund from the admin is made at RubitPay, idempotent by the Medusa refund id", async () => {
       const { cart, session } = await start(SINGLE)
       await rubitPaySandbox.click(session.data.redirect_url, "pay")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       const [payment] = await payments(orderId)
       await api.post(`/admin/payments/${payment.id}/refund`, { amount: 500 }, admin)
       const invoice = await rubitPaySandbox.invoice(session.id)
@@ -162,7 +156,7 @@ medusaIntegrationTestRunner({
     it("a refund made in the RubitPay dashboard is recorded on the Medusa payment once, without a refund call", async () => {
       const { cart, session } = await start(SINGLE)
       await rubitPaySandbox.click(session.data.redirect_url, "pay")
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       const [payment] = await payments(orderId)
       // one refund from the admin (its notification echoes 500), then 300 more in the dashboard
       await api.post(`/admin/payments/${payment.id}/refund`, { amount: 500 }, admin)
@@ -215,7 +209,7 @@ medusaIntegrationTestRunner({
       expect(session.data).toEqual(expect.objectContaining({ gateway_status: "processing_error", redirect_url: null }))
       const { delivery } = await rubitPaySandbox.setStatus(session.id, "success")
       expect(delivery.httpStatus).toBe(200)
-      await paidOrder(cart.id)
+      await paidOrder(api, cart.id)
     })
 
     it("the webhook never comes but the customer returns: the status call finds the payment", async () => {
@@ -237,7 +231,7 @@ medusaIntegrationTestRunner({
       expect(await reconcilePendingPayments(getContainer())).toHaveLength(0)
       const runs = await Promise.all([1, 2].map(() => reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)))
       expect(runs.flat()).toHaveLength(1)
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       const [payment] = await payments(orderId)
       expect(payment.captured_at).toBeTruthy()
       // the webhook delivered late is the same event: acknowledged, not processed again

@@ -14,7 +14,7 @@ import { verifyRubitPaySignature } from "../../src/providers/rubitpay/signature"
 import { rombSandbox } from "../helpers/romb-sandbox"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
 import { seedStore, SeededStore } from "../helpers/seed-store"
-import { completeCart, createCartReadyForPayment, createPaymentSession, waitFor } from "../helpers/storefront"
+import { completeCart, createCartReadyForPayment, createPaymentSession, ordersForCart, paidOrder, paymentStatus, waitFor } from "../helpers/storefront"
 
 /**
  * "Act only on what was verified": every decision is taken from exactly the
@@ -48,7 +48,6 @@ medusaIntegrationTestRunner({
   inApp: true,
   testSuite: ({ api, getContainer }) => {
     let seeded: SeededStore
-    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
 
     beforeAll(async () => {
       seeded = await seedStore(getContainer(), { paymentProviderIds: [ROMB, RUBITPAY, OBMIN] })
@@ -76,23 +75,6 @@ medusaIntegrationTestRunner({
         transformRequest: [(d) => d],
       })
 
-    const paymentStatus = async (cartId: string) =>
-      (await api.get(`/store/carts/${cartId}/payment-status`, store())).data as { status: string; order_id?: string }
-
-    const paidOrder = (cartId: string, timeoutMs = 30_000) =>
-      waitFor(
-        async () => {
-          const s = await paymentStatus(cartId)
-          return s.status === "paid" ? (s.order_id as string) : undefined
-        },
-        { timeoutMs }
-      )
-
-    async function ordersForCart(cartId: string) {
-      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
-      const { data } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cartId } })
-      return data
-    }
 
     async function orderPayments(orderId: string) {
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
@@ -122,10 +104,10 @@ medusaIntegrationTestRunner({
 
     /** Nothing happened to this cart: no order, no payment, nothing in the inbox, still pending. */
     async function expectUntouched(cart: { id: string }, session: { id: string }) {
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       expect(await sessionPayments(session.id)).toHaveLength(0)
       expect(await inboxEvents(session.id)).toHaveLength(0)
-      expect(await paymentStatus(cart.id)).toEqual({ status: "pending" })
+      expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending" })
     }
 
     /**
@@ -173,7 +155,7 @@ medusaIntegrationTestRunner({
         const attacker = await start(ROMB, 1)
         const paid = await rombSandbox.pay(attacker.session.data.redirect_url)
         expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
-        await paidOrder(attacker.cart.id)
+        await paidOrder(api, attacker.cart.id)
 
         const genuine = await rombDelivery(attacker.session.id)
         const genuineFields = readRombBody(genuine.body, genuine.contentType)
@@ -202,7 +184,7 @@ medusaIntegrationTestRunner({
         await expectUntouched(victim.cart, victim.session)
         // the attacker's own payment is what it was: one event, one order
         expect(await inboxEvents(attacker.session.id)).toHaveLength(1)
-        expect(await ordersForCart(attacker.cart.id)).toHaveLength(1)
+        expect(await ordersForCart(getContainer(), attacker.cart.id)).toHaveLength(1)
       })
 
       it("is acknowledged by Medusa's built-in /hooks/payment/romb_romb but changes nothing", async () => {
@@ -228,7 +210,7 @@ medusaIntegrationTestRunner({
           description: `&order_id=${victim.session.id}&id=x&amount=${victim.session.data.gateway_amount}&status=PAID&`,
         })
         await rombSandbox.pay(attacker.session.data.redirect_url)
-        await paidOrder(attacker.cart.id)
+        await paidOrder(api, attacker.cart.id)
         const genuine = await rombDelivery(attacker.session.id)
         expect(genuine.contentType).toBe("application/json")
         // genuinely signed as JSON…
@@ -328,14 +310,14 @@ medusaIntegrationTestRunner({
           expect(JSON.stringify(response.data)).not.toMatch(DATABASE_TEXT)
         }
         expect(await inboxEvents(session.id)).toHaveLength(0)
-        expect(await ordersForCart(cart.id)).toHaveLength(0)
-        expect(await paymentStatus(cart.id)).toEqual({ status: "pending" })
+        expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
+        expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending" })
 
         const response = await post(PLUGIN_RUBITPAY_URL, body, "application/json")
         expect(response.status).toBe(200)
-        const orderId = await paidOrder(cart.id)
+        const orderId = await paidOrder(api, cart.id)
         await new Promise((r) => setTimeout(r, 1000))
-        expect(await ordersForCart(cart.id)).toHaveLength(1)
+        expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
         const { payments } = await orderPayments(orderId)
         expect(payments).toHaveLength(1)
         expect(payments[0].captured_at).toBeTruthy()
@@ -351,7 +333,7 @@ medusaIntegrationTestRunner({
         expect(response.status).toBe(400)
         expect(response.data.message).toMatch(/Content-Type must be application\/json/)
         expect(await inboxEvents(session.id)).toHaveLength(0)
-        expect(await ordersForCart(cart.id)).toHaveLength(0)
+        expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       })
     })
 
@@ -385,18 +367,18 @@ medusaIntegrationTestRunner({
         expect.objectContaining({ state: "flagged", gateway_status: "done", event_key: `${order._id}:done:flagged:1.00:` }),
       ])
       await new Promise((r) => setTimeout(r, 1000))
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
 
       // the gateway's true word, same status: not swallowed by the flagged event's key
       const found = await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)
       expect(found).toHaveLength(1)
-      const orderId = await paidOrder(cart.id)
+      const orderId = await paidOrder(api, cart.id)
       await waitFor(async () => {
         const { payments } = await orderPayments(orderId)
         return payments[0]?.captured_at ? true : undefined
       })
       await new Promise((r) => setTimeout(r, 1000))
-      expect(await ordersForCart(cart.id)).toHaveLength(1)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
       const { order: made, payments } = await orderPayments(orderId)
       expect(Number(made.total)).toBeCloseTo(1790.5, 2)
       expect(payments).toHaveLength(1)
@@ -422,9 +404,9 @@ medusaIntegrationTestRunner({
         const { cart, session } = await start(ROMB)
         const paid = await rombSandbox.pay(session.data.redirect_url)
         expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
-        const orderId = await paidOrder(cart.id, 20_000)
+        const orderId = await paidOrder(api, cart.id, 20_000)
         await new Promise((r) => setTimeout(r, 1500))
-        expect(await ordersForCart(cart.id)).toHaveLength(1)
+        expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
         const { payments } = await orderPayments(orderId)
         expect(payments).toHaveLength(1)
         expect(payments[0].captured_at).toBeTruthy()
@@ -443,13 +425,13 @@ medusaIntegrationTestRunner({
         // the plugin's URL too, while Medusa's delayed event is still waiting, and once more after
         const first = await post(PLUGIN_ROMB_URL, genuine.body, genuine.contentType)
         expect(first.status).toBe(200)
-        const orderId = await paidOrder(cart.id, 20_000)
+        const orderId = await paidOrder(api, cart.id, 20_000)
         await new Promise((r) => setTimeout(r, BUILTIN_DELAY_MS + 2000))
         const again = await post(BUILTIN_ROMB_URL, genuine.body, genuine.contentType)
         expect(again.status).toBe(200)
         await new Promise((r) => setTimeout(r, BUILTIN_DELAY_MS + 2000))
 
-        expect(await ordersForCart(cart.id)).toHaveLength(1)
+        expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
         const { payments } = await orderPayments(orderId)
         expect(payments).toHaveLength(1)
         expect(payments[0].captures).toHaveLength(1)
@@ -472,9 +454,9 @@ medusaIntegrationTestRunner({
       expect(await inboxEvents(session.id)).toEqual([
         expect.objectContaining({ action: "unknown", gateway_status: "REFUNDING", state: "flagged", event_key: "tx-unknown:REFUNDING" }),
       ])
-      expect(await ordersForCart(cart.id)).toHaveLength(0)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       expect(await sessionPayments(session.id)).toHaveLength(0)
-      expect(await paymentStatus(cart.id)).toEqual({ status: "pending" })
+      expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending" })
       const [stored] = await getContainer()
         .resolve(Modules.PAYMENT)
         .listPaymentSessions({ id: session.id }, { select: ["id", "status", "data"] })
@@ -491,7 +473,7 @@ medusaIntegrationTestRunner({
         "application/json"
       )
       expect(paid.status).toBe(200)
-      await paidOrder(cart.id)
+      await paidOrder(api, cart.id)
     })
   },
 })
