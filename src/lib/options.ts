@@ -52,3 +52,6 @@ export const reconcileAfterOption = z
   .int()
   .min(0, "must not be negative")
   .default(DEFAULT_RECONCILE_AFTER_SECONDS)
+
+/** The registration's name shown to people (admin, storefront); each gateway has a default. */
+export const displayNameOption = z.string({ error: "must be a name such as \"Card payment\"" }).trim().min(1).max(60).optional()

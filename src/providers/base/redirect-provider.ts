@@ -118,12 +118,16 @@ export type SessionToReconcile = { id: string; data: Record<string, unknown>; cr
  */
 export abstract class RedirectPaymentProvider<
   /** `reconcileAfterSeconds`: set by providers with a status call (`reconcileAfterOption`). */
-  TOptions extends Record<string, unknown> & { reconcileAfterSeconds?: number; cancelOrderOnPaymentCancel?: boolean },
+  TOptions extends Record<string, unknown> & {
+    reconcileAfterSeconds?: number
+    cancelOrderOnPaymentCancel?: boolean
+    displayName?: string
+  },
 > extends AbstractPaymentProvider<TOptions> {
   /** Human name for messages, e.g. "Romb". */
   protected abstract readonly gatewayName: string
   /** The value of `data.gateway`, e.g. "romb". */
-  protected abstract readonly gatewayKey: string
+  readonly abstract gatewayKey: string
   /** Server-only key that seals confirmations in session data. */
   protected abstract confirmationKey(): string
 
@@ -149,6 +153,24 @@ export abstract class RedirectPaymentProvider<
    * the hold of this session ends unless it is captured. Others leave it out.
    */
   holdExpiresAt?(session: SessionToReconcile): Date | undefined
+
+  /**
+   * The registration's name for people (admin, storefront), e.g. "RubitPay
+   * (two-step)" or "obmin.me": option `displayName`, else what the gateway
+   * and its options say.
+   */
+  get displayName(): string {
+    return this.options_.displayName ?? this.defaultDisplayName()
+  }
+
+  protected defaultDisplayName(): string {
+    return this.gatewayName
+  }
+
+  /** Whether the gateway can be asked about a payment (reconciliation, the admin's Sync). */
+  get hasStatusCall(): boolean {
+    return typeof this.reconcileSession === "function"
+  }
 
   /** Whether a gateway ending after the order exists cancels the order too (option `cancelOrderOnPaymentCancel`). */
   get cancelsOrderOnPaymentCancel(): boolean {

@@ -2,6 +2,7 @@ import { z } from "zod"
 import { decimalAmountField, paymentSessionIdField, statusWordField } from "../../lib/notification-fields"
 import {
   cancelOrderOnPaymentCancelOption,
+  displayNameOption,
   reconcileAfterOption,
   secretOption,
   timeoutOption,
@@ -55,6 +56,7 @@ export const exchangerOptionsSchema = z
       .default(60 * 24),
     timeoutMs: timeoutOption,
     cancelOrderOnPaymentCancel: cancelOrderOnPaymentCancelOption,
+    displayName: displayNameOption,
   })
   .superRefine((options, ctx) => {
     for (const key of Object.keys(options.routes)) {

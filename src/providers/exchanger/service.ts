@@ -53,7 +53,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
   static identifier = "exchanger"
 
   protected readonly gatewayName = GATEWAY
-  protected readonly gatewayKey = "exchanger"
+  readonly gatewayKey = "exchanger"
   private readonly client: ExchangerClient
 
   static validateOptions(options: Record<string, unknown>): void {
@@ -63,6 +63,11 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
   constructor(cradle: Record<string, unknown>, options: Record<string, unknown>) {
     super(cradle, parseExchangerOptions(options))
     this.client = new ExchangerClient(this.options_)
+  }
+
+  /** The exchanger's site as customers know it, e.g. "obmin.me". */
+  protected defaultDisplayName(): string {
+    return new URL(this.options_.siteUrl).host.replace(/^www\./, "")
   }
 
   protected confirmationKey(): string {

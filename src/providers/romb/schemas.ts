@@ -7,7 +7,7 @@ import {
   sha256HexField,
   statusWordField,
 } from "../../lib/notification-fields"
-import { cancelOrderOnPaymentCancelOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
+import { cancelOrderOnPaymentCancelOption, displayNameOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
 
 export const rombOptionsSchema = z.object({
   uid: secretOption("the merchant UID from the Romb shop settings"),
@@ -20,6 +20,7 @@ export const rombOptionsSchema = z.object({
   description: z.string().max(255).optional(),
   timeoutMs: timeoutOption,
   cancelOrderOnPaymentCancel: cancelOrderOnPaymentCancelOption,
+  displayName: displayNameOption,
 })
 
 export type RombOptionsInput = z.input<typeof rombOptionsSchema>

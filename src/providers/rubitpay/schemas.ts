@@ -9,6 +9,7 @@ import {
 } from "../../lib/notification-fields"
 import {
   cancelOrderOnPaymentCancelOption,
+  displayNameOption,
   reconcileAfterOption,
   secretOption,
   timeoutOption,
@@ -49,6 +50,7 @@ export const rubitPayOptionsSchema = z
     reconcileAfterSeconds: reconcileAfterOption,
     timeoutMs: timeoutOption,
     cancelOrderOnPaymentCancel: cancelOrderOnPaymentCancelOption,
+    displayName: displayNameOption,
   })
   .transform((options) => ({
     ...options,

@@ -52,7 +52,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   static identifier = "rubitpay"
 
   protected readonly gatewayName = GATEWAY
-  protected readonly gatewayKey = "rubitpay"
+  readonly gatewayKey = "rubitpay"
   private readonly client: RubitPayClient
 
   static validateOptions(options: Record<string, unknown>): void {
@@ -62,6 +62,14 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   constructor(cradle: Record<string, unknown>, options: Record<string, unknown>) {
     super(cradle, parseRubitPayOptions(options))
     this.client = new RubitPayClient(this.options_)
+  }
+
+  protected defaultDisplayName(): string {
+    return this.options_.capture ? GATEWAY : `${GATEWAY} (two-step)`
+  }
+
+  get hasStatusCall(): boolean {
+    return this.options_.statusCall
   }
 
   protected confirmationKey(): string {
