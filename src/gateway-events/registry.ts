@@ -19,12 +19,7 @@ function hasProviderLookup(service: object): service is WithProviderLookup {
   return typeof lookup === "object" && lookup !== null && "retrieveProvider" in lookup && typeof lookup.retrieveProvider === "function"
 }
 
-/**
- * This app's registrations of the plugin's providers: the instances Medusa
- * itself constructed and registered in the payment module, whatever the
- * order of the config's modules and however each `resolve` is spelled.
- */
-export async function redirectProviderRegistrations(container: MedusaContainer): Promise<ProviderRegistration[]> {
+function providerLookup(container: MedusaContainer): { paymentModule: IPaymentModuleService; lookup: PaymentProviderLookup } {
   const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   if (!hasProviderLookup(paymentModule)) {
     // fail loudly on a Medusa upgrade that changes the internals, rather than reconcile nothing
@@ -34,17 +29,33 @@ export async function redirectProviderRegistrations(container: MedusaContainer):
         "the plugin assumes the internals of @medusajs/payment 2.21 and needs an update for this Medusa version."
     )
   }
-  const lookup = paymentModule.paymentProviderService_
+  return { paymentModule, lookup: paymentModule.paymentProviderService_ }
+}
+
+function asRegistration(lookup: PaymentProviderLookup, providerId: string): ProviderRegistration | undefined {
+  let provider: unknown
+  try {
+    provider = lookup.retrieveProvider(providerId)
+  } catch {
+    // Medusa 2.21 leaves a provider removed from the config enabled in its table, with no
+    // instance behind it (it logs that itself): nothing to reconcile there, the others still are
+    return undefined
+  }
+  return provider instanceof RedirectPaymentProvider ? { providerId, provider } : undefined
+}
+
+/**
+ * This app's registrations of the plugin's providers: the instances Medusa
+ * itself constructed and registered in the payment module, whatever the
+ * order of the config's modules and however each `resolve` is spelled.
+ */
+export async function redirectProviderRegistrations(container: MedusaContainer): Promise<ProviderRegistration[]> {
+  const { paymentModule, lookup } = providerLookup(container)
   const enabled = await paymentModule.listPaymentProviders({ is_enabled: true })
-  return enabled.flatMap(({ id }) => {
-    let provider: unknown
-    try {
-      provider = lookup.retrieveProvider(id)
-    } catch {
-      // Medusa 2.21 leaves a provider removed from the config enabled in its table, with no
-      // instance behind it (it logs that itself): nothing to reconcile there, the others still are
-      return []
-    }
-    return provider instanceof RedirectPaymentProvider ? [{ providerId: id, provider }] : []
-  })
+  return enabled.flatMap(({ id }) => asRegistration(lookup, id) ?? [])
+}
+
+/** One registration by provider id (e.g. a session's), without listing the others; undefined if it is not the plugin's. */
+export function redirectProviderRegistration(container: MedusaContainer, providerId: string): ProviderRegistration | undefined {
+  return asRegistration(providerLookup(container).lookup, providerId)
 }

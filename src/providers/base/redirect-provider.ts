@@ -22,6 +22,7 @@ import type {
   UpdatePaymentOutput,
   WebhookActionResult,
 } from "@medusajs/framework/types"
+import type { GatewayKey } from "../../storefront"
 import { asMedusaError } from "../../lib/errors"
 import { amountsMatch, fromGatewayAmount } from "../../lib/money"
 import { rawBodyText } from "../../lib/webhook-body"
@@ -127,7 +128,7 @@ export abstract class RedirectPaymentProvider<
   /** Human name for messages, e.g. "Romb". */
   protected abstract readonly gatewayName: string
   /** The value of `data.gateway`, e.g. "romb". */
-  readonly abstract gatewayKey: string
+  abstract readonly gatewayKey: GatewayKey
   /** Server-only key that seals confirmations in session data. */
   protected abstract confirmationKey(): string
 

@@ -27,6 +27,7 @@ import { parseStorefrontInput, SESSION_KEYS } from "../base/session-data"
 import { maskedValues } from "../../lib/mask"
 import { fillTemplate } from "../../lib/templates"
 import { ExchangerClient } from "./client"
+import { EXCHANGER_PRESETS } from "./presets"
 import {
   ExchangerOptions,
   exchangerIpnQuerySchema,
@@ -53,7 +54,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
   static identifier = "exchanger"
 
   protected readonly gatewayName = GATEWAY
-  readonly gatewayKey = "exchanger"
+  readonly gatewayKey = "exchanger" as const
   private readonly client: ExchangerClient
 
   static validateOptions(options: Record<string, unknown>): void {
@@ -65,9 +66,10 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     this.client = new ExchangerClient(this.options_)
   }
 
-  /** The exchanger's site as customers know it, e.g. "obmin.me". */
+  /** The exchanger's site as customers know it, e.g. "obmin.me" (a preset's, even with its URLs overridden). */
   protected defaultDisplayName(): string {
-    return new URL(this.options_.siteUrl).host.replace(/^www\./, "")
+    const site = this.options_.preset ? EXCHANGER_PRESETS[this.options_.preset].siteUrl : this.options_.siteUrl
+    return new URL(site).host.replace(/^www\./, "")
   }
 
   protected confirmationKey(): string {

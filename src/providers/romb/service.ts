@@ -45,7 +45,7 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
   static identifier = "romb"
 
   protected readonly gatewayName = GATEWAY
-  readonly gatewayKey = "romb"
+  readonly gatewayKey = "romb" as const
   private readonly client: RombClient
 
   static validateOptions(options: Record<string, unknown>): void {

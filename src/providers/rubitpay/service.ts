@@ -52,7 +52,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
   static identifier = "rubitpay"
 
   protected readonly gatewayName = GATEWAY
-  readonly gatewayKey = "rubitpay"
+  readonly gatewayKey = "rubitpay" as const
   private readonly client: RubitPayClient
 
   static validateOptions(options: Record<string, unknown>): void {

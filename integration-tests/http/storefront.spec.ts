@@ -1,0 +1,122 @@
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import axios from "axios"
+import path from "node:path"
+import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
+import { seedStore, SeededStore } from "../helpers/seed-store"
+import { createCartReadyForPayment, createPaymentSession, ordersForCart, paymentStatus, waitFor } from "../helpers/storefront"
+
+jest.setTimeout(180_000)
+
+const ROMB = "pp_romb_romb"
+const SINGLE = "pp_rubitpay_rubitpay"
+const HOLD = "pp_rubitpay_hold"
+
+/** What a storefront's return page sees: the status route and the names a checkout shows. */
+medusaIntegrationTestRunner({
+  cwd: path.join(__dirname, "../.."),
+  inApp: true,
+  testSuite: ({ api, getContainer }) => {
+    let seeded: SeededStore
+    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
+
+    beforeAll(async () => {
+      seeded = await seedStore(getContainer(), { paymentProviderIds: [ROMB, SINGLE, HOLD] })
+    })
+
+    beforeEach(async () => {
+      await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
+      await rubitPaySandbox.features({ check: true })
+    })
+
+    const invoiceChecks = async () =>
+      (await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.filter((r: { path: string }) => r.path === "/rubitpay/invoice/check")
+        .length
+
+    async function start(providerId: string, data: Record<string, unknown> = {}) {
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const session = await createPaymentSession(api, cart.id, providerId, data)
+      return { cart, session }
+    }
+
+    it("lists the plugin's registrations with the names a checkout shows", async () => {
+      const { data } = await api.get("/store/payment-gateways", store())
+      const names = Object.fromEntries(data.payment_gateways.map((g: { provider_id: string; name: string }) => [g.provider_id, g.name]))
+      expect(names).toEqual(
+        expect.objectContaining({
+          [ROMB]: "Romb",
+          [SINGLE]: "RubitPay",
+          [HOLD]: "RubitPay (two-step)",
+          pp_exchanger_obmin: "obmin.me",
+          pp_exchanger_pocketbank: "pocketbank.net",
+        })
+      )
+      expect(data.payment_gateways.find((g: { provider_id: string }) => g.provider_id === HOLD).gateway).toBe("rubitpay")
+      expect(JSON.stringify(data)).not.toMatch(/secret/i)
+      // a store route: the publishable key is required
+      const anonymous = await api.get("/store/payment-gateways", { validateStatus: () => true })
+      expect(anonymous.status).toBe(400)
+    })
+
+    it("a lost webhook: the return page's polling asks RubitPay and the order is made, at most one check per few seconds", async () => {
+      const { cart, session } = await start(SINGLE, { payway: "sbp" })
+      await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-shop", null) // the notification never arrives
+      const pending = await paymentStatus(api, cart.id)
+      expect(pending).toEqual(
+        expect.objectContaining({ status: "pending", provider_id: SINGLE, name: "RubitPay", message: "Waiting for RubitPay to confirm the payment…" })
+      )
+      const checksAfterFirstPoll = await invoiceChecks()
+      expect(checksAfterFirstPoll).toBe(1)
+      // a burst of polls from the page (or several tabs) within the interval asks the gateway no more
+      await Promise.all([1, 2, 3, 4, 5].map(() => paymentStatus(api, cart.id)))
+      expect(await invoiceChecks()).toBe(checksAfterFirstPoll)
+
+      await rubitPaySandbox.click(session.data.redirect_url, "pay")
+      const paid = await waitFor(
+        async () => {
+          const status = await paymentStatus(api, cart.id)
+          return status.status === "paid" ? status : undefined
+        },
+        { timeoutMs: 30_000, intervalMs: 1000 }
+      )
+      expect(paid).toEqual(expect.objectContaining({ status: "paid", provider_id: SINGLE, name: "RubitPay" }))
+      expect((paid as { message: string }).message).toMatch(/^RubitPay confirmed the payment: order #\d+ is placed\.$/)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
+    })
+
+    it("a decline: failed with a message that offers another attempt, and the same cart can pay again", async () => {
+      const { cart, session } = await start(HOLD)
+      await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-hold-shop", `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_hold`)
+      await rubitPaySandbox.click(session.data.redirect_url, "decline")
+      const failed = await waitFor(async () => {
+        const status = await paymentStatus(api, cart.id)
+        return status.status === "failed" ? status : undefined
+      })
+      expect(failed).toEqual(
+        expect.objectContaining({ name: "RubitPay (two-step)", message: "RubitPay (two-step) declined the payment. Try again, or choose another payment method." })
+      )
+      const again = await createPaymentSession(api, cart.id, HOLD, {})
+      expect((await paymentStatus(api, cart.id)).status).toBe("pending")
+      await rubitPaySandbox.click(again.data.redirect_url, "hold")
+      const paid = await waitFor(async () => {
+        const status = await paymentStatus(api, cart.id)
+        return status.status === "paid" ? status : undefined
+      })
+      expect(paid.order_id).toBeTruthy()
+    })
+
+    it("Romb has no status call: polling never asks it, the message says what the page waits for", async () => {
+      const { cart } = await start(ROMB, { email: "buyer@example.com" })
+      const before = (await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.length
+      const status = await paymentStatus(api, cart.id)
+      expect(status).toEqual(expect.objectContaining({ status: "pending", name: "Romb", message: "Waiting for Romb to confirm the payment…" }))
+      expect((await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.length).toBe(before)
+    })
+
+    it("an unknown cart is a 404, a cart without a payment is pending with a plain message", async () => {
+      const missing = await api.get("/store/carts/cart_missing/payment-status", { ...store(), validateStatus: () => true })
+      expect(missing.status).toBe(404)
+      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending", message: "No payment has been started for this cart." })
+    })
+  },
+})

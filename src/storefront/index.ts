@@ -1,0 +1,228 @@
+/**
+ * The storefront kit: what a checkout needs to pay through the plugin's
+ * gateways, with no framework and no server code (it runs in the browser).
+ * `medusa-plugin-redirect-payments/storefront`; the demo storefront uses it.
+ */
+
+export type GatewayKey = "romb" | "rubitpay" | "exchanger"
+
+/** Session data a storefront may send for Romb (`pp_romb_*`); anything else is refused. */
+export type RombSessionData = {
+  email?: string
+  /** e.g. `+79991234567` */
+  phone?: string
+  description?: string
+}
+
+/** Session data a storefront may send for RubitPay (`pp_rubitpay_*`). */
+export type RubitPaySessionData = {
+  /** One of the registration's `payways`. */
+  payway?: string
+  email?: string
+  /** Where RubitPay sends the customer back (success and failure); its host must be in `allowedReturnHosts`. */
+  return_url?: string
+  /** Fills `{cart_id}` in the registration's `successUrl`/`failUrl`. */
+  cart_id?: string
+  description?: string
+  /** The extra fields RubitPay's `invoice/try` asks for (`add_ons_config`). */
+  add_ons?: Record<string, string>
+}
+
+/** Session data a storefront may send for an exchanger (`pp_exchanger_*`). */
+export type ExchangerSessionData = {
+  /** The customer's side of the exchange (e.g. `{ card: "4111…" }`): only the route's `customerFromKeys`. Kept masked. */
+  from_values?: Record<string, string>
+  /** Where the exchanger sends the customer back (`?status=success|error` is added); host in `allowedReturnHosts`. */
+  return_url?: string
+  /** Fills `{cart_id}` in the registration's `clientCallbackUrl`. */
+  cart_id?: string
+}
+
+export type RedirectSessionData = RombSessionData | RubitPaySessionData | ExchangerSessionData
+
+/** What the plugin writes into `payment_session.data` (public), the same keys for every gateway. */
+export type RedirectPaymentSessionData = {
+  gateway: GatewayKey
+  /** The gateway's payment page: send the customer here. Missing while the gateway has not opened one. */
+  redirect_url?: string
+  gateway_reference?: string
+  gateway_status?: string
+  gateway_amount?: string
+  currency_code?: string
+}
+
+/** `GET /store/payment-gateways`. */
+export type StorePaymentGateway = {
+  /** The Medusa payment provider id, e.g. `pp_rubitpay_hold`. */
+  provider_id: string
+  gateway: GatewayKey
+  /** The registration's name for customers, e.g. "RubitPay (two-step)". */
+  name: string
+}
+export type StorePaymentGatewaysResponse = { payment_gateways: StorePaymentGateway[] }
+
+export type CartPaymentStatus = "pending" | "paid" | "failed" | "canceled"
+
+/** `GET /store/carts/:id/payment-status`. */
+export type StoreCartPaymentStatusResponse = {
+  status: CartPaymentStatus
+  /** One sentence for the customer, naming the gateway. */
+  message: string
+  order_id?: string
+  display_id?: number
+  provider_id?: string
+  /** The registration's name, e.g. "RubitPay (two-step)". */
+  name?: string
+  /** The gateway's last verified word, in its own vocabulary. */
+  gateway_status?: string
+}
+
+const GATEWAY_KEYS: readonly GatewayKey[] = ["romb", "rubitpay", "exchanger"]
+
+/** The plugin's gateway behind a Medusa provider id (`pp_{gateway}_{id}`), or undefined for another provider. */
+export function gatewayOf(providerId: string): GatewayKey | undefined {
+  const match = /^pp_([a-z]+)_.+$/.exec(providerId)
+  return GATEWAY_KEYS.find((key) => key === match?.[1])
+}
+
+/** What a checkout knows about the customer and the cart; each gateway takes its part. */
+export type CheckoutDetails = {
+  cartId: string
+  email?: string
+  phone?: string
+  /** The shop's return page for this cart (RubitPay, exchangers; Romb's is set in its dashboard). */
+  returnUrl?: string
+  description?: string
+  /** RubitPay */
+  payway?: string
+  /** RubitPay: the fields `invoice/try` asked for. */
+  addOns?: Record<string, string>
+  /** Exchangers: the customer's side of the exchange. */
+  fromValues?: Record<string, string>
+}
+
+function defined<T extends Record<string, unknown>>(data: T): T {
+  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)) as T
+}
+
+/**
+ * The `data` for `POST /store/payment-collections/:id/payment-sessions`
+ * (`sdk.store.payment.initiatePaymentSession(cart, { provider_id, data })`):
+ * exactly the keys the provider accepts, since it refuses any other.
+ */
+export function paymentSessionData(providerId: string, details: CheckoutDetails): RedirectSessionData {
+  switch (gatewayOf(providerId)) {
+    case "romb":
+      return defined<RombSessionData>({ email: details.email, phone: details.phone, description: details.description })
+    case "rubitpay":
+      return defined<RubitPaySessionData>({
+        payway: details.payway,
+        email: details.email,
+        return_url: details.returnUrl,
+        cart_id: details.cartId,
+        description: details.description,
+        add_ons: details.addOns,
+      })
+    case "exchanger":
+      return defined<ExchangerSessionData>({ from_values: details.fromValues, return_url: details.returnUrl, cart_id: details.cartId })
+    default:
+      throw new Error(`${providerId} is not a payment provider of medusa-plugin-redirect-payments.`)
+  }
+}
+
+type SessionLike = { provider_id: string; data?: Record<string, unknown> | null; created_at?: string | Date | null }
+
+/** The gateway's payment page of the collection's latest session with this provider. */
+export function paymentPageUrl(
+  collection: { payment_sessions?: SessionLike[] | null },
+  providerId: string
+): string {
+  const sessions = (collection.payment_sessions ?? []).filter((session) => session.provider_id === providerId)
+  const latest = sessions.sort((a, b) => new Date(b.created_at ?? 0).getTime() - new Date(a.created_at ?? 0).getTime())[0]
+  const url = latest?.data?.redirect_url
+  if (typeof url !== "string" || !/^https?:\/\//.test(url)) {
+    throw new Error(
+      latest
+        ? "The payment provider has not opened a payment page for this cart yet; try again in a moment."
+        : `The cart has no payment session with ${providerId}.`
+    )
+  }
+  return url
+}
+
+/** Sends the customer to the gateway's payment page (see `paymentPageUrl`). */
+export function redirectToPayment(
+  collection: { payment_sessions?: SessionLike[] | null },
+  providerId: string,
+  location: Pick<Location, "assign"> = window.location
+): void {
+  location.assign(paymentPageUrl(collection, providerId))
+}
+
+/** The part of `@medusajs/js-sdk`'s `Medusa` instance the kit uses (its client carries the publishable key). */
+export type StoreClient = { client: { fetch<T>(input: string): Promise<T> } }
+
+export type PaymentOutcome =
+  | { status: "paid"; orderId: string; displayId?: number; message: string }
+  | { status: "failed" | "canceled"; message: string; name?: string }
+  | { status: "timeout"; message: string }
+
+export type WaitForPaymentOptions = {
+  /** Give up after this long (default 10 minutes); the payment may still be confirmed later. */
+  timeoutMs?: number
+  /** First poll delay (default 1 s), growing ×1.5 up to `maxDelayMs` (default 5 s). */
+  initialDelayMs?: number
+  maxDelayMs?: number
+  /** Every answer, e.g. to show `message` while pending. */
+  onUpdate?: (status: StoreCartPaymentStatusResponse) => void
+  signal?: AbortSignal
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }, { once: true })
+  })
+
+/**
+ * For the shop's return page: polls `GET /store/carts/:id/payment-status`
+ * (which asks the gateway while the payment is pending) with backoff until
+ * the gateway's word arrives: `paid` with the order, `failed` or `canceled`
+ * (offer another attempt on the same cart), or `timeout`. A poll that fails
+ * (network) is retried until the deadline.
+ */
+export async function waitForPayment(
+  sdk: StoreClient,
+  cartId: string,
+  options: WaitForPaymentOptions = {}
+): Promise<PaymentOutcome> {
+  const { timeoutMs = 10 * 60_000, initialDelayMs = 1000, maxDelayMs = 5000, onUpdate, signal } = options
+  const deadline = Date.now() + timeoutMs
+  let delay = initialDelayMs
+  for (;;) {
+    signal?.throwIfAborted()
+    const answer = await sdk.client
+      .fetch<StoreCartPaymentStatusResponse>(`/store/carts/${encodeURIComponent(cartId)}/payment-status`)
+      .catch(() => undefined)
+    if (answer) {
+      onUpdate?.(answer)
+      if (answer.status === "paid" && answer.order_id) {
+        return { status: "paid", orderId: answer.order_id, displayId: answer.display_id, message: answer.message }
+      }
+      if (answer.status === "failed" || answer.status === "canceled") {
+        return { status: answer.status, message: answer.message, name: answer.name }
+      }
+    }
+    if (Date.now() + delay > deadline) {
+      return {
+        status: "timeout",
+        message: "The payment has not been confirmed yet. If you paid, your order will appear as soon as the payment provider confirms it.",
+      }
+    }
+    await sleep(delay, signal)
+    delay = Math.min(Math.round(delay * 1.5), maxDelayMs)
+  }
+}
