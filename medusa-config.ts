@@ -10,6 +10,13 @@ loadEnv(process.env.NODE_ENV || "development", process.cwd())
 
 const sandboxUrl = process.env.SANDBOX_URL ?? "http://127.0.0.1:9911"
 const backendUrl = process.env.MEDUSA_BACKEND_URL ?? "http://localhost:9000"
+/** The demo storefront (`demo/storefront`): its return page is `/checkout/{cart_id}`. */
+const storefrontUrl = process.env.STOREFRONT_URL ?? "http://localhost:8000"
+const storefrontReturn = {
+  successUrl: `${storefrontUrl}/checkout/{cart_id}?payment=success`,
+  failUrl: `${storefrontUrl}/checkout/{cart_id}?payment=failed`,
+  allowedReturnHosts: [new URL(storefrontUrl).host],
+}
 
 module.exports = defineConfig({
   projectConfig: {
@@ -87,9 +94,7 @@ module.exports = defineConfig({
               capture: true,
               payway: "bank_card",
               payways: ["bank_card", "sbp", "p2p"],
-              successUrl: "http://localhost:8000/checkout/{cart_id}?payment=success",
-              failUrl: "http://localhost:8000/checkout/{cart_id}?payment=failed",
-              allowedReturnHosts: ["localhost:8000"],
+              ...storefrontReturn,
               description: "Order {session_id}",
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
             },
@@ -103,6 +108,7 @@ module.exports = defineConfig({
               secretKey: "sandbox-rubitpay-hold-secret",
               baseUrl: `${sandboxUrl}/rubitpay`,
               capture: false,
+              ...storefrontReturn,
               // a released or failed hold after the order exists cancels the order too
               cancelOrderOnPaymentCancel: true,
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
@@ -125,7 +131,7 @@ module.exports = defineConfig({
                   xmlFrom: "CARDRUB",
                 },
               },
-              clientCallbackUrl: "http://localhost:8000/checkout/{cart_id}",
+              clientCallbackUrl: `${storefrontUrl}/checkout/{cart_id}`,
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
             },
           })),

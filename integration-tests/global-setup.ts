@@ -46,6 +46,8 @@ export default async function globalSetup() {
   const port = await freePort()
   process.env.PORT = String(port)
   process.env.MEDUSA_BACKEND_URL = `http://localhost:${port}`
+  // the demo storefront's address, for the providers' return URLs (the browser suite serves it there)
+  process.env.STOREFRONT_URL = `http://localhost:${await freePort()}`
   const sandbox = await startSandbox({ port: 0 })
   process.env.SANDBOX_URL = sandbox.url
   console.log(

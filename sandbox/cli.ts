@@ -16,7 +16,8 @@ async function main() {
             routes 65a1f0c2e4b0a1b2c3d4e5f6 (CARDRUB -> USDTTRC20) and 65a1f0c2e4b0a1b2c3d4e5f7 (CARDUAH -> USDTTRC20)
 
 Control API (JSON in and out; bad input -> 400 {message})
-  POST ${u}/__control/romb/merchant          { callbackUrl?: url|null, webhookSecret?: string|null, uid?, publicKey?, privateKey? } -> { uid, callbackUrl }
+  POST ${u}/__control/romb/merchant          { callbackUrl?: url|null, returnUrl?: url|null ({order_number} filled in), webhookSecret?: string|null,
+                                               uid?, publicKey?, privateKey? } -> { uid, callbackUrl, returnUrl }
   POST ${u}/__control/romb/next-create       { error?: {code,message}, httpStatus?: 400-599, hangMs? } -> { armed }   (next create only)
   GET  ${u}/__control/romb/orders            -> [order]
   GET  ${u}/__control/romb/orders/:orderNumber  -> { orderId, orderNumber, status, formUrl, request, amountLexeme, webhooks: [{url, body, contentType, delivered, httpStatus?, error?, sent_at}] }
@@ -34,7 +35,14 @@ Control API (JSON in and out; bad input -> 400 {message})
   GET  ${u}/__control/exchanger/:site/orders[/:uid]
   POST ${u}/__control/exchanger/:site/orders/:uid/status  { status, notify? }
   GET  ${u}/__control/requests[?path=/romb]  -> [{ at, method, path, headers (X-Uid/X-Public-Key/X-Private-Key as "***"), body }]
-  POST ${u}/__control/reset                  all gateways back to their initial state, request log emptied`)
+  POST ${u}/__control/reset                  all gateways back to their initial state, request log emptied
+
+Pay pages (redirect_url) in a browser send the customer back with 303 once the webhook/IPN is sent:
+  Romb       Pay / Cancel            -> the merchant's returnUrl (none set: a result page)
+  RubitPay   Pay or Hold / Decline   -> the invoice's success_url / fail_url (none given: a result page)
+  Exchanger  I have paid / Payment failed / Cancel order -> clientCallbackUrl ?status=success / error
+             (none given: a result page); the per-status buttons below them never redirect.
+  Scripted clients (Accept: application/json) get JSON instead.`)
   const stop = () => sandbox.close().then(() => process.exit(0))
   process.on("SIGINT", stop)
   process.on("SIGTERM", stop)

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto"
 import express, { Request, Response, Router } from "express"
-import { paymentPage, wantsJson } from "./page"
+import { httpUrl, PageAction, paymentPage, seeOther, wantsJson, withQueryParam } from "./page"
 import { exchangerIpnHash } from "./signers"
 import { deliverWebhook, WebhookDelivery } from "./webhook"
 
@@ -13,7 +13,14 @@ import { deliverWebhook, WebhookDelivery } from "./webhook"
  * - `GET {site}/api/public/exchanger/order/get?orderUID=&orderSecret=` -> `{ success, data: { order } }`;
  * - `PUT {site}/api/public/exchanger/order/update-status` `{ orderUID, orderSecret, status }`: a client may
  *   change its own order only while it is `new` or `waitPayment`, and never to `inProgressPayout`, `done` or `hold`;
- * - the payment page `{site}/{lang}/payment/{uid}/{secret}` with buttons that walk the order's statuses;
+ * - the payment page `{site}/{lang}/payment/{uid}/{secret}`. The customer's buttons: "I have paid"
+ *   (`POST …/pay`: the exchanger processing an instant exchange, inProgress -> inProgressPayout -> done, one IPN
+ *   each, in order), "Payment failed" (`…/decline`: errorPayment) and "Cancel order" (`…/cancel`: deleted). A
+ *   browser (not `Accept: application/json`) is then sent back with 303 to the order's `clientCallbackUrl` plus
+ *   `status=success` (done) or `status=error`, as the docs say (`?status=…`, or `&status=…` when the URL already
+ *   has a query); without a clientCallbackUrl it gets the result page. Below them, the tester's buttons set any
+ *   status (`POST …/{status}`, one IPN) and always answer the result page (JSON for scripted clients); once the
+ *   order has ended (done; errorPayment, deleted, returned) the page shows the docs' "return to the site" link;
  * - each status change sends one IPN (form-urlencoded, hashed with the order's ipnSecret), which can be
  *   lost, duplicated, delayed or sent with a bad hash on demand. Timestamps are unix milliseconds, as in the doc's example.
  */
@@ -27,6 +34,14 @@ export const EXCHANGER_SANDBOX_ROUTES: Record<string, Route> = {
 /** What a client may not set through update-status: the exchanger's own decisions. */
 const EXCHANGER_ONLY_STATUSES = ["inProgressPayout", "done", "hold"]
 const STATUSES = ["new", "waitPayment", "errorPayment", "inProgress", "inProgressPayout", "errorPayout", "hold", "done", "returned", "deleted"]
+/** The customer's "I have paid" on an instant exchange: the steps the exchanger takes, in order. */
+const PAY_WALK = ["inProgress", "inProgressPayout", "done"]
+/** Where "I have paid" can start: unpaid, or part of the way along PAY_WALK. */
+const PAYABLE = ["new", "waitPayment", "inProgress", "inProgressPayout"]
+/** Where the customer may still fail or cancel the payment (the engine lets a client change its order only then). */
+const UNPAID = ["new", "waitPayment"]
+/** The order has ended: the clientCallbackUrl's `status` for each final status. */
+const RETURN_STATUS: Record<string, "success" | "error"> = { done: "success", errorPayment: "error", deleted: "error", returned: "error" }
 
 type Order = {
   _id: string
@@ -174,35 +189,102 @@ export function createExchangerSandbox(options: { name: string; baseUrl: () => s
     res.json({ success: true })
   })
 
+  /** The clientCallbackUrl with the docs' `status=success|error` for an ended order; undefined while it runs or without a URL. */
+  const returnUrl = (order: Order) => {
+    const url = httpUrl(order.clientCallbackUrl)
+    const status = RETURN_STATUS[order.status]
+    return url && status ? withQueryParam(url, "status", status) : undefined
+  }
+  /** The last IPN sent, as the JSON answers show it. */
+  const lastIpn = (order: Order) => {
+    const last = order.ipns[order.ipns.length - 1]
+    return last ? { delivered: last.delivered, httpStatus: last.httpStatus, error: last.error } : null
+  }
+
   const pages = Router()
-  const page = (order: Order, message?: string) =>
-    paymentPage({
+  const page = (order: Order, message?: string) => {
+    const base = `${site()}/${order.lang}/payment/${order.uid}/${order.secret}`
+    const customer: PageAction[] = [
+      ...(PAYABLE.includes(order.status) ? [{ label: "I have paid", action: `${base}/pay`, testId: "pay", tone: "primary" as const }] : []),
+      ...(UNPAID.includes(order.status)
+        ? [
+            { label: "Payment failed", action: `${base}/decline`, testId: "decline", tone: "danger" as const },
+            { label: "Cancel order", action: `${base}/cancel`, testId: "cancel", tone: "plain" as const },
+          ]
+        : []),
+    ]
+    const back = returnUrl(order)
+    return paymentPage({
       gateway: `Exchanger ${options.name}`,
+      amount: `${order.inAmount} ${order.xml_from}`,
       title: `Order ${order.uid}`,
       message,
       rows: [
         ["You pay", `${order.inAmount} ${order.xml_from}`],
         ["Merchant receives", `${order.outAmount} ${order.xml_to}`],
-        ["Status", order.status],
       ],
-      actions: STATUSES.filter((s) => s !== order.status && s !== "new").map((status) => ({
-        label: status,
-        action: `${site()}/${order.lang}/payment/${order.uid}/${order.secret}/${status}`,
-      })),
+      status: order.status,
+      actions: customer,
+      link: back ? { label: "Return to the shop", href: back, testId: "return" } : undefined,
+      tools: {
+        heading: "Sandbox: set the status as the exchanger would",
+        note: "Each button sends one IPN; the page stays here.",
+        actions: STATUSES.filter((s) => s !== order.status && s !== "new").map((status) => ({
+          label: status,
+          action: `${base}/${status}`,
+          testId: `status-${status}`,
+        })),
+      },
     })
-  pages.get("/:lang/payment/:uid/:secret", (req, res) => {
+  }
+  const findOrder = (req: Request) => {
     const order = orders.get(req.params.uid)
-    if (!order || order.secret !== req.params.secret) return res.status(404).send("Order not found")
+    return order && order.secret === req.params.secret ? order : undefined
+  }
+  pages.get("/:lang/payment/:uid/:secret", (req, res) => {
+    const order = findOrder(req)
+    if (!order) return res.status(404).send("Order not found")
     res.type("html").send(page(order))
   })
+
+  /**
+   * The customer's buttons: walk the order through `steps` (one IPN each, in order, each awaited), then
+   * JSON for scripted clients, 303 to the clientCallbackUrl for a browser, or the result page without one.
+   */
+  const customerAction = (from: string[], steps: (order: Order) => string[]) => async (req: Request, res: Response) => {
+    const json = wantsJson(req.header("accept"))
+    const order = findOrder(req)
+    if (!order) return json ? res.status(404).json({ success: false }) : res.status(404).send("Order not found")
+    if (!from.includes(order.status)) {
+      const message = `Order status ${order.status} can't be changed`
+      return json ? res.status(409).json({ success: false, status: order.status, message }) : res.status(409).type("html").send(page(order, message))
+    }
+    const ipns: Array<{ status: string } & NonNullable<ReturnType<typeof lastIpn>>> = []
+    for (const status of steps(order)) {
+      order.status = status
+      await notify(order)
+      ipns.push({ status, ...lastIpn(order)! })
+    }
+    if (json) return res.json({ status: order.status, ipns })
+    const back = returnUrl(order)
+    if (back) return seeOther(res, back)
+    return res.type("html").send(page(order, `Status: ${order.status}`))
+  }
+  pages.post(
+    "/:lang/payment/:uid/:secret/pay",
+    customerAction(PAYABLE, (order) => PAY_WALK.slice(PAY_WALK.indexOf(order.status) + 1))
+  )
+  pages.post("/:lang/payment/:uid/:secret/decline", customerAction(UNPAID, () => ["errorPayment"]))
+  pages.post("/:lang/payment/:uid/:secret/cancel", customerAction(UNPAID, () => ["deleted"]))
+
+  /** The tester's buttons (and scripted clients): set any status, one IPN; never a redirect. */
   pages.post("/:lang/payment/:uid/:secret/:status", async (req, res) => {
-    const order = orders.get(req.params.uid)
-    if (!order || order.secret !== req.params.secret) return res.status(404).json({ success: false })
+    const order = findOrder(req)
+    if (!order) return res.status(404).json({ success: false })
     if (!STATUSES.includes(req.params.status)) return res.status(400).json({ success: false })
     order.status = req.params.status
     await notify(order)
-    const last = order.ipns[order.ipns.length - 1]
-    const result = { status: order.status, ipn: last ? { delivered: last.delivered, httpStatus: last.httpStatus, error: last.error } : null }
+    const result = { status: order.status, ipn: lastIpn(order) }
     return wantsJson(req.header("accept")) ? res.json(result) : res.type("html").send(page(order, `Status: ${order.status}`))
   })
 

@@ -3,7 +3,7 @@ import express, { Request, Response, Router } from "express"
 import { z } from "zod"
 import { BodyValue, formText, JsonLexeme, jsonText, topLevelNumberLexeme } from "./body-text"
 import { controlInput, controlRouter, FaultSlot, faultSchema, hold, sendHttpFailure } from "./control"
-import { paymentPage, wantsJson } from "./page"
+import { httpUrl, paymentPage, seeOther, wantsJson } from "./page"
 import { rombSignature } from "./signers"
 import { deliverWebhook, WebhookDelivery } from "./webhook"
 
@@ -39,6 +39,11 @@ import { deliverWebhook, WebhookDelivery } from "./webhook"
  *   order's creation time, seconds, `+00:00`), status, then sign = the doc's PHP signature
  *   (signers.ts) of the fields as PHP reads that body, keyed with webhookSecret (default: privateKey).
  *   One attempt, 10 s timeout, no retries; any 2xx counts as delivered.
+ * - Return to the shop (the doc names no return URL): a merchant setting `returnUrl`, as the real shop keeps
+ *   its callback URL in the dashboard (control `POST /__control/romb/merchant {returnUrl}`), where
+ *   `{order_number}` is replaced by the order's orderNumber (URL-encoded). After the customer's Pay or Cancel
+ *   on the page (a browser, i.e. not `Accept: application/json`), the webhook is sent first, then the answer is
+ *   303 to it, unchanged (no status parameter: the shop learns the outcome from the webhook). None set: the result page.
  */
 export type RombSandboxMerchant = {
   uid: string
@@ -47,6 +52,8 @@ export type RombSandboxMerchant = {
   /** Key of the webhook `sign`; defaults to privateKey. */
   webhookSecret?: string
   callbackUrl?: string
+  /** Where the pay page sends the customer after Pay or Cancel; `{order_number}` = the orderNumber. */
+  returnUrl?: string
 }
 
 export const ROMB_SANDBOX_MERCHANT: RombSandboxMerchant = {
@@ -113,8 +120,19 @@ const merchantUpdateSchema = z
     uid: z.string().min(1).optional(),
     publicKey: z.string().min(1).optional(),
     privateKey: z.string().min(1).optional(),
+    /** null: no return URL (the page shows its result). */
+    returnUrl: z
+      .string()
+      .refine((t) => !!httpUrl(returnUrlFor(t, "order-number")), "returnUrl must be an absolute http(s) URL (it may contain {order_number})")
+      .nullable()
+      .optional(),
   })
   .strict()
+
+/** The merchant's return URL for one order: every `{order_number}` replaced by the URL-encoded orderNumber. */
+function returnUrlFor(template: string, orderNumber: string): string {
+  return template.split("{order_number}").join(encodeURIComponent(orderNumber))
+}
 
 const resendSchema = z
   .object({
@@ -289,19 +307,20 @@ export function createRombSandbox(options: { baseUrl: () => string; merchant?: P
   const page = (order: RombOrder, message?: string) =>
     paymentPage({
       gateway: "Romb",
+      amount: `${order.amountLexeme} ${ALPHA.get(order.request.currency) ?? order.request.currency}`,
       title: `Payment ${order.orderId}`,
       message,
       rows: [
         ["Order number", order.orderNumber],
         ["Amount", `${order.amountLexeme} ${ALPHA.get(order.request.currency) ?? ""} (${order.request.currency})`],
         ["Description", order.request.description ?? ""],
-        ["Status", order.status],
       ],
+      status: order.status,
       actions:
         order.status === "WAIT" || order.status === "PENDING"
           ? [
-              { label: "Pay", action: `/romb/pay/order/${order.token}/pay` },
-              { label: "Cancel", action: `/romb/pay/order/${order.token}/decline` },
+              { label: "Pay", action: `/romb/pay/order/${order.token}/pay`, testId: "pay", tone: "primary" },
+              { label: "Cancel", action: `/romb/pay/order/${order.token}/decline`, testId: "decline", tone: "danger" },
             ]
           : [],
     })
@@ -330,13 +349,17 @@ export function createRombSandbox(options: { baseUrl: () => string; merchant?: P
         : res.status(409).type("html").send(page(order, message))
     }
     order.status = status
+    // the webhook goes (and its delivery is awaited) before the answer, so a polling return page sees it soon
     const webhook = await notify(order, status)
-    return json
-      ? res.json({
-          status,
-          webhook: { delivered: webhook.delivered, httpStatus: webhook.httpStatus, error: webhook.error },
-        })
-      : res.type("html").send(page(order, status === "PAID" ? "Payment complete." : "Payment canceled."))
+    if (json) {
+      return res.json({
+        status,
+        webhook: { delivered: webhook.delivered, httpStatus: webhook.httpStatus, error: webhook.error },
+      })
+    }
+    const back = merchant.returnUrl ? httpUrl(returnUrlFor(merchant.returnUrl, order.orderNumber)) : undefined
+    if (back) return seeOther(res, back)
+    return res.type("html").send(page(order, status === "PAID" ? "Payment complete." : "Payment canceled."))
   }
   api.post("/pay/order/:token/pay", customerAction("PAID"))
   api.post("/pay/order/:token/decline", customerAction("CANCELED"))
@@ -349,7 +372,7 @@ export function createRombSandbox(options: { baseUrl: () => string; merchant?: P
       if (value !== undefined) (merchant as Record<string, unknown>)[key] = value ?? undefined
     }
     // secrets are never echoed
-    res.json({ uid: merchant.uid, callbackUrl: merchant.callbackUrl ?? null })
+    res.json({ uid: merchant.uid, callbackUrl: merchant.callbackUrl ?? null, returnUrl: merchant.returnUrl ?? null })
   })
   control.post("/next-create", (req, res) => {
     const fault = controlInput(faultSchema, req, res)

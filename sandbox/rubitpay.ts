@@ -1,6 +1,6 @@
 import express, { Request, Response, Router } from "express"
 import { hold } from "./control"
-import { paymentPage, wantsJson } from "./page"
+import { httpUrl, paymentPage, seeOther, wantsJson } from "./page"
 import { rubitPaySignature } from "./signers"
 import { deliverWebhook, WebhookDelivery } from "./webhook"
 
@@ -17,6 +17,10 @@ import { deliverWebhook, WebhookDelivery } from "./webhook"
  * - payway `p2p` needs the add-on `payer_phone` (its `add_ons_config`).
  * - a request is signed by the doc's `make_sign` (signers.ts) over its JSON-decoded fields; a field
  *   it cannot sign (a number: the doc types every field as a string) is `invalid_request`.
+ * - the pay page (`redirect_url`): Pay (create) or Hold (hold) and Decline. A browser (not `Accept:
+ *   application/json`) is then sent back with 303 to the invoice's `success_url` (after `success` or `hold`) or
+ *   `fail_url` (after `fail`), as the create/hold request gave them, once the webhook has been sent; without
+ *   that URL (or with one that is not an absolute http(s) URL) it gets the result page. Scripted clients get JSON.
  */
 export type RubitPaySandboxMerchant = { shopId: string; secretKey: string; callbackUrl?: string }
 
@@ -219,39 +223,54 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
   const page = (invoice: Invoice, message?: string) =>
     paymentPage({
       gateway: "RubitPay",
+      amount: `${invoice.amount} ${invoice.currency}`,
       title: `Invoice ${invoice.invoice_id}`,
       message,
       rows: [
         ["Order", invoice.shop_order_id],
         ["Amount", `${invoice.amount} ${invoice.currency}`],
         ["Payway", invoice.payway],
-        ["Status", invoice.status],
+        ...(typeof invoice.request.description === "string" ? [["Description", invoice.request.description] as [string, string]] : []),
       ],
+      status: invoice.status,
       actions:
         invoice.status === "created"
           ? [
               invoice.method === "create"
-                ? { label: "Pay", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/pay` }
-                : { label: "Hold", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/hold` },
-              { label: "Decline", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/decline` },
+                ? { label: "Pay", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/pay`, testId: "pay", tone: "primary" as const }
+                : { label: "Hold", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/hold`, testId: "hold", tone: "primary" as const },
+              { label: "Decline", action: `${options.baseUrl()}/rubitpay/pay/${invoice.invoice_id}/decline`, testId: "decline", tone: "danger" as const },
             ]
           : [],
     })
+  const notFoundPage = () => paymentPage({ gateway: "RubitPay", title: "Invoice not found", rows: [], actions: [] })
   pages.get("/:invoiceId", (req, res) => {
     const invoice = byId.get(req.params.invoiceId)
-    if (!invoice) return res.status(404).send("Invoice not found")
+    if (!invoice) return res.status(404).type("html").send(notFoundPage())
     res.type("html").send(page(invoice))
   })
   const customer = (to: InvoiceStatus, method?: "create" | "hold") => async (req: Request, res: Response) => {
+    const json = wantsJson(req.header("accept"))
     const invoice = byId.get(req.params.invoiceId)
-    if (!invoice) return res.status(404).json({ result: false, error_code: "order_not_found" })
+    if (!invoice) {
+      return json
+        ? res.status(404).json({ result: false, error_code: "order_not_found" })
+        : res.status(404).type("html").send(notFoundPage())
+    }
     if (invoice.status !== "created" || (method && invoice.method !== method)) {
-      return res.status(409).json({ result: false, error_code: "invalid_state", message: `Invoice is ${invoice.status}` })
+      const message = `Invoice is ${invoice.status}`
+      return json
+        ? res.status(409).json({ result: false, error_code: "invalid_state", message })
+        : res.status(409).type("html").send(page(invoice, message))
     }
     invoice.status = to
+    // the webhook goes (and its delivery is awaited) before the answer, so a polling return page sees it soon
     const webhook = await notify(invoice, to)
     const result = { status: to, webhook: { delivered: webhook.delivered, httpStatus: webhook.httpStatus, error: webhook.error } }
-    return wantsJson(req.header("accept")) ? res.json(result) : res.type("html").send(page(invoice, `Invoice ${to}.`))
+    if (json) return res.json(result)
+    const back = httpUrl(to === "fail" ? invoice.request.fail_url : invoice.request.success_url)
+    if (back) return seeOther(res, back)
+    return res.type("html").send(page(invoice, `Invoice ${to}.`))
   }
   pages.post("/:invoiceId/pay", customer("success", "create"))
   pages.post("/:invoiceId/hold", customer("hold", "hold"))

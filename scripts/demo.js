@@ -15,7 +15,9 @@ const root = path.join(__dirname, "..")
 const dataDir = path.resolve(root, process.env.DEMO_DATA_DIR ?? ".demo-data")
 const PORT = Number(process.env.PORT ?? 9000)
 const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 9911)
+const STOREFRONT_PORT = Number(process.env.STOREFRONT_PORT ?? 8000)
 const backend = `http://localhost:${PORT}`
+const storefrontUrl = `http://localhost:${STOREFRONT_PORT}`
 
 /** One entry per provider: how a customer pays on that gateway's sandbox page. */
 const CHECKOUTS = [
@@ -24,8 +26,12 @@ const CHECKOUTS = [
     label: "Romb",
     webhookPath: "/hooks/payment-gateways/romb_romb",
     sessionData: { email: "buyer@example.com", phone: "+79991234567" },
+    // Romb's doc names no return URL: like its callback URL, it is a setting of the shop in Romb's dashboard
     configureSandbox: (sandboxUrl) =>
-      axios.post(`${sandboxUrl}/__control/romb/merchant`, { callbackUrl: `${backend}/hooks/payment-gateways/romb_romb` }),
+      axios.post(`${sandboxUrl}/__control/romb/merchant`, {
+        callbackUrl: `${backend}/hooks/payment-gateways/romb_romb`,
+        returnUrl: `${storefrontUrl}/checkout/return`,
+      }),
     pay: (session) =>
       axios.post(`${session.data.redirect_url}/pay`, null, { headers: { Accept: "application/json" } }),
   },
@@ -91,23 +97,30 @@ const children = []
  * stops what it spawned too: `npx` -> `sh` -> `medusa` -> forked workers. A
  * plain `child.kill()` only reaches `npx` and leaves the server running.
  */
-function run(command, args, env, { background = false } = {}) {
+/**
+ * Runs a command with its output in a log file under the data directory (the
+ * terminal shows the demo's stages only). Background: returns the child;
+ * otherwise resolves when it exits with 0, and rejects naming the log.
+ */
+function run(command, args, env, { background = false, logFile }) {
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: background ? ["ignore", "pipe", "pipe"] : "inherit",
+    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   })
   children.push(child)
   child.on("exit", () => children.splice(children.indexOf(child), 1))
-  if (background) {
-    const log = fs.createWriteStream(path.join(dataDir, "medusa.log"))
-    child.stdout.pipe(log)
-    child.stderr.pipe(log)
-    return child
-  }
+  const log = fs.createWriteStream(path.join(dataDir, logFile), { flags: "a" })
+  child.stdout.pipe(log)
+  child.stderr.pipe(log)
+  if (background) return child
   return new Promise((resolve, reject) =>
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`))))
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}; see ${path.relative(root, dataDir)}/${logFile}`))
+    )
   )
 }
 
@@ -186,13 +199,14 @@ async function runCheckout(entry, store, sandboxUrl, admin) {
 }
 
 /** What has been started so far, for `shutdown`. */
-const started = { postgres: undefined, sandbox: undefined }
+const started = { postgres: undefined, sandbox: undefined, storefront: undefined }
 let shuttingDown
 
 async function shutdown(code) {
   shuttingDown ??= (async () => {
     console.log("[demo] stopping …")
     await stopChildren()
+    await started.storefront?.close().catch(() => undefined)
     await started.sandbox?.close().catch(() => undefined)
     await started.postgres?.stop().catch(() => undefined)
   })()
@@ -242,6 +256,7 @@ async function main() {
     DATABASE_URL: databaseUrl,
     SANDBOX_URL: sandbox.url,
     MEDUSA_BACKEND_URL: backend,
+    STOREFRONT_URL: storefrontUrl,
     PORT: String(PORT),
     DEMO_DATA_DIR: dataDir,
     DEMO_PROVIDER_IDS: CHECKOUTS.map((c) => c.providerId).join(","),
@@ -249,12 +264,12 @@ async function main() {
     MEDUSA_DISABLE_TELEMETRY: "true",
   }
   let t = Date.now()
-  console.log("[demo] migrating the database …")
-  await run("npx", ["medusa", "db:migrate"], env)
+  console.log(`[demo] migrating the database (log: ${path.relative(root, dataDir)}/setup.log) …`)
+  await run("npx", ["medusa", "db:migrate"], env, { logFile: "setup.log" })
   console.log(`[demo] migrated in ${seconds(t)}; seeding the store …`)
   t = Date.now()
-  await run("npx", ["medusa", "exec", "./scripts/seed-demo.ts"], env)
-  await run("npx", ["medusa", "user", "-e", "admin@example.com", "-p", "supersecret"], env).catch(() =>
+  await run("npx", ["medusa", "exec", "./scripts/seed-demo.ts"], env, { logFile: "setup.log" })
+  await run("npx", ["medusa", "user", "-e", "admin@example.com", "-p", "supersecret"], env, { logFile: "setup.log" }).catch(() =>
     console.log("[demo] admin user already exists")
   )
   console.log(`[demo] seeded in ${seconds(t)}`)
@@ -270,7 +285,7 @@ async function main() {
   const command = process.env.DEMO_WATCH === "1" ? ["medusa", "develop"] : ["medusa", "start"]
   console.log(`[demo] starting Medusa (npx ${command.join(" ")}; log: ${path.relative(root, dataDir)}/medusa.log) …`)
   t = Date.now()
-  const server = run("npx", command, { ...env, NODE_ENV: "development" }, { background: true })
+  const server = run("npx", command, { ...env, NODE_ENV: "development" }, { background: true, logFile: "medusa.log" })
   server.on("exit", (code, signal) => {
     if (!shuttingDown) {
       console.log(`[demo] Medusa exited (${signal ?? code}); see ${path.relative(root, dataDir)}/medusa.log`)
@@ -284,6 +299,18 @@ async function main() {
     const ok = await waitForAdmin(300_000)
     console.log(`[demo] admin dashboard ${ok ? "served" : "NOT served"} at /app after a further ${seconds(a)}`)
   }
+
+  const { startStorefront } = require("../demo/storefront/serve")
+  t = Date.now()
+  const storefront = await startStorefront({
+    port: STOREFRONT_PORT,
+    outDir: path.join(dataDir, "storefront"),
+    backendUrl: backend,
+    publishableKey: store.publishableKey,
+    regionId: store.regionId,
+  })
+  started.storefront = storefront
+  console.log(`[demo] storefront built and served at ${storefront.url} after ${seconds(t)}`)
 
   let failures = 0
   const admin = await adminApi()
@@ -306,6 +333,7 @@ async function main() {
 
   console.log(`
 Demo store running — Ctrl-C to stop.
+  Storefront       ${storefrontUrl}  (pay with any gateway; the sandbox pages send you back)
   Admin            ${backend}/app  (admin@example.com / supersecret)${env.ADMIN_DISABLED === "true" ? " [disabled]" : ""}
   Store API        ${backend}/store  (x-publishable-api-key: ${store.publishableKey})
   Webhooks         ${CHECKOUTS.map((c) => `${backend}${c.webhookPath}`).join("\n                   ")}

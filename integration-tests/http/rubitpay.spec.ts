@@ -70,7 +70,7 @@ medusaIntegrationTestRunner({
       expect(session.data).toEqual(expect.objectContaining({ gateway: "rubitpay", gateway_amount: "1790.50", gateway_status: "created" }))
       const invoice = await rubitPaySandbox.invoice(session.id)
       expect(invoice.request).toEqual(
-        expect.objectContaining({ shop_order_id: session.id, amount: "1790.50", currency: "RUB", payway: "sbp", success_url: "http://localhost:8000/checkout/ignored-for-urls?payment=success" })
+        expect.objectContaining({ shop_order_id: session.id, amount: "1790.50", currency: "RUB", payway: "sbp", success_url: `${process.env.STOREFRONT_URL}/checkout/ignored-for-urls?payment=success` })
       )
       const paid = await rubitPaySandbox.click(session.data.redirect_url, "pay")
       expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))

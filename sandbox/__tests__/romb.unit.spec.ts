@@ -251,7 +251,7 @@ describe("Romb sandbox", () => {
 
     it("signs with webhookSecret when one is set, and honours custom merchant credentials", async () => {
       const set = await control("/romb/merchant", { webhookSecret: "hook-secret" })
-      expect(set.data).toEqual({ uid: "sandbox-romb-uid", callbackUrl: hookUrl })
+      expect(set.data).toEqual({ uid: "sandbox-romb-uid", callbackUrl: hookUrl, returnUrl: null })
       const { data } = await create({ orderNumber: "S-1", amount: 7.25 })
       await axios.post(`${data.data.formUrl}/pay`, null, JSON_ACCEPT)
       expect(verified(received[0].raw, "application/json", "hook-secret")).toBe(true)
