@@ -148,7 +148,7 @@ medusaIntegrationTestRunner({
           provider_id: PROVIDER,
           gateway_status: "PAID",
           recorded: false,
-          message: "romb has no status call: this payment follows its verified notifications.",
+          message: "Romb has no status call: this payment follows its verified notifications.",
         },
       ])
       const unknown = await api.get("/admin/payment-gateways/orders/order_missing", { ...admin, validateStatus: () => true })

@@ -2,6 +2,7 @@ import { MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
 import type { BigNumberInput, IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
+import type { WebhookRefusalReason } from "../modules/gateway-inbox/models/gateway-webhook-refusal"
 import { gatewayOrderOfSession } from "./gateway-orders"
 import { amountsMatch, toGatewayAmount } from "../lib/money"
 import type { GatewayAction } from "../providers/base/session-data"
@@ -84,11 +85,37 @@ export async function receiveGatewayWebhook(
   if (!provider) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `No enabled payment provider ${providerId}.`)
   }
-  const answer = await paymentModule.getWebhookActionAndData({ provider: providerId, payload })
+  let answer
+  try {
+    answer = await paymentModule.getWebhookActionAndData({ provider: providerId, payload })
+  } catch (error) {
+    await countRefusal(container, providerId, error)
+    throw error
+  }
   if (!isVerifiedWebhookAnswer(answer)) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `${providerId} is not a payment provider of this plugin.`)
   }
   return recordVerifiedGatewayEvent(container, providerId, answer.verified)
+}
+
+const REFUSAL_REASONS: Partial<Record<string, WebhookRefusalReason>> = {
+  [MedusaError.Types.UNAUTHORIZED]: "unauthorized",
+  [MedusaError.Types.INVALID_DATA]: "malformed",
+}
+
+/**
+ * Counts a webhook the provider refused (forged: 401, malformed: 400) for the
+ * admin's gateway page; the body is not kept. Counting never changes the
+ * answer: a failure to count is logged and the refusal stands.
+ */
+async function countRefusal(container: MedusaContainer, providerId: string, error: unknown) {
+  const reason = MedusaError.isMedusaError(error) ? REFUSAL_REASONS[error.type] : undefined
+  if (!reason) return
+  try {
+    await container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).recordWebhookRefusal(providerId, reason)
+  } catch (countError) {
+    container.resolve("logger").warn(`A refused webhook for ${providerId} could not be counted: ${(countError as Error).message}`)
+  }
 }
 
 /**

@@ -6,8 +6,10 @@ import type {
   InferTypeOf,
 } from "@medusajs/framework/types"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
+import type { GatewayEventState } from "./event-states"
 import { GatewayEvent } from "./models/gateway-event"
 import { GatewayOrder } from "./models/gateway-order"
+import { GatewayWebhookRefusal, WebhookRefusalReason } from "./models/gateway-webhook-refusal"
 
 export type RecordGatewayEventInput = {
   provider_id: string
@@ -50,11 +52,33 @@ type GatewayEventInput = Omit<InferEntityForModuleService<typeof GatewayEvent>, 
   amount: BigNumberInput | null
 }
 type GatewayOrderInput = Omit<InferEntityForModuleService<typeof GatewayOrder>, Timestamps>
+type GatewayWebhookRefusalInput = Omit<InferEntityForModuleService<typeof GatewayWebhookRefusal>, Timestamps>
+
+/** States of an event the plugin still has to process (failed ones are retried). */
+const AWAITING_PROCESSING_STATES: GatewayEventState[] = ["received", "processing", "failed"]
+
+/** One provider's inbox at a glance, for the admin. */
+export type GatewayInboxStats = {
+  provider_id: string
+  /** The latest verified webhook (not a status-call answer, not the plugin's own warning). */
+  last_notification: { event_id: string; gateway_status: string; received_at: Date } | null
+  awaiting_processing: number
+  /** Events since `since` that need the operator (flagged, or processed with a warning). */
+  flagged: number
+  /** Webhooks refused since the start of the hour `since` falls in. */
+  refused: Record<WebhookRefusalReason, number>
+  last_refused_at: Date | null
+}
 
 class GatewayInboxModuleService extends MedusaService<{
   GatewayEvent: { dto: InferTypeOf<typeof GatewayEvent>; inputDto: GatewayEventInput; model: typeof GatewayEvent }
   GatewayOrder: { dto: InferTypeOf<typeof GatewayOrder>; inputDto: GatewayOrderInput; model: typeof GatewayOrder }
-}>({ GatewayEvent, GatewayOrder }) {
+  GatewayWebhookRefusal: {
+    dto: InferTypeOf<typeof GatewayWebhookRefusal>
+    inputDto: GatewayWebhookRefusalInput
+    model: typeof GatewayWebhookRefusal
+  }
+}>({ GatewayEvent, GatewayOrder, GatewayWebhookRefusal }) {
   /**
    * Stores an event once. Concurrent copies race on the unique
    * (provider_id, event_key) index; the losers get the stored event back.
@@ -179,6 +203,81 @@ class GatewayInboxModuleService extends MedusaService<{
       returning o.id, o.session_id, o.created_at`,
       [input.now, input.retryAfterMs, providerId, input.now, input.limit]
     )
+  }
+
+  /** Counts one refused webhook in its provider's hour, in one statement (concurrent refusals add up). */
+  @InjectManager()
+  async recordWebhookRefusal(
+    providerId: string,
+    reason: WebhookRefusalReason,
+    at: Date = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
+    const manager = sharedContext.manager as SqlEntityManager
+    await manager.execute(
+      `insert into gateway_webhook_refusal (id, provider_id, hour, reason, count)
+       values (?, ?, date_trunc('hour', ?::timestamptz), ?, 1)
+       on conflict (provider_id, hour, reason) where deleted_at is null
+       do update set count = gateway_webhook_refusal.count + 1, updated_at = now()`,
+      [generateEntityId(undefined, "gwref"), providerId, at, reason]
+    )
+  }
+
+  /** Each provider's inbox at a glance: flagged events and refusals counted from `since`. */
+  @InjectManager()
+  async gatewayInboxStats(
+    providerIds: string[],
+    since: Date,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<GatewayInboxStats[]> {
+    if (!providerIds.length) return []
+    const manager = sharedContext.manager as SqlEntityManager
+    const ids = placeholders(providerIds)
+    const [latest, counts, refusals] = await Promise.all([
+      // a status-call answer carries `source: reconciliation`; the plugin's own warnings have no confirmation
+      manager.execute(
+        `select distinct on (provider_id) provider_id, id, gateway_status, created_at
+           from gateway_event
+          where provider_id in (${ids}) and deleted_at is null and confirmation is not null
+            and coalesce(payload->>'source', '') <> 'reconciliation'
+          order by provider_id, created_at desc`,
+        providerIds
+      ),
+      manager.execute(
+        `select provider_id,
+                count(*) filter (where state in (${placeholders(AWAITING_PROCESSING_STATES)}))::int as awaiting_processing,
+                count(*) filter (where flag_reason is not null and created_at >= ?)::int as flagged
+           from gateway_event
+          where provider_id in (${ids}) and deleted_at is null
+            and (state in (${placeholders(AWAITING_PROCESSING_STATES)}) or created_at >= ?)
+          group by provider_id`,
+        [...AWAITING_PROCESSING_STATES, since, ...providerIds, ...AWAITING_PROCESSING_STATES, since]
+      ),
+      manager.execute(
+        `select provider_id, reason, sum(count)::int as count, max(updated_at) as last_at
+           from gateway_webhook_refusal
+          where provider_id in (${ids}) and deleted_at is null and hour >= date_trunc('hour', ?::timestamptz)
+          group by provider_id, reason`,
+        [...providerIds, since]
+      ),
+    ])
+    return providerIds.map((providerId): GatewayInboxStats => {
+      const last = latest.find((row) => row.provider_id === providerId)
+      const count = counts.find((row) => row.provider_id === providerId)
+      const refused = refusals.filter((row) => row.provider_id === providerId)
+      const lastRefusedAt = refused.map((row) => new Date(row.last_at)).sort((a, b) => b.getTime() - a.getTime())[0]
+      return {
+        provider_id: providerId,
+        last_notification: last ? { event_id: last.id, gateway_status: last.gateway_status, received_at: new Date(last.created_at) } : null,
+        awaiting_processing: count?.awaiting_processing ?? 0,
+        flagged: count?.flagged ?? 0,
+        refused: {
+          unauthorized: refused.find((row) => row.reason === "unauthorized")?.count ?? 0,
+          malformed: refused.find((row) => row.reason === "malformed")?.count ?? 0,
+        },
+        last_refused_at: lastRefusedAt ?? null,
+      }
+    })
   }
 
   async settleEvent(

@@ -29,11 +29,11 @@ export const syncOrderGatewayPaymentsStep = createStep(
     for (const session of sessions) {
       const base = { session_id: session.id, provider_id: session.provider_id, recorded: false }
       const registration = registrations.get(session.provider_id)
-      if (!registration?.provider.reconcileSession) {
+      if (!registration?.provider.hasStatusCall || !registration.provider.reconcileSession) {
         results.push({
           ...base,
           gateway_status: session.data[SESSION_KEYS.gatewayStatus],
-          message: `${session.data[SESSION_KEYS.gateway]} has no status call: this payment follows its verified notifications.`,
+          message: `${registration?.provider.displayName ?? session.data[SESSION_KEYS.gateway]} has no status call: this payment follows its verified notifications.`,
         })
         continue
       }

@@ -1,4 +1,5 @@
 import { model } from "@medusajs/framework/utils"
+import { GATEWAY_EVENT_STATES } from "../event-states"
 
 /**
  * One verified gateway notification (or reconciliation finding), stored once
@@ -16,10 +17,7 @@ export const GatewayEvent = model
     gateway_reference: model.text().nullable(),
     amount: model.bigNumber().nullable(),
     currency_code: model.text().nullable(),
-    /** received -> processing -> processed | failed (retried) | flagged (operator) | ignored */
-    state: model
-      .enum(["received", "processing", "processed", "failed", "flagged", "ignored"])
-      .default("received"),
+    state: model.enum([...GATEWAY_EVENT_STATES]).default("received"),
     flag_reason: model.text().nullable(),
     attempts: model.number().default(0),
     last_error: model.text().nullable(),
@@ -32,4 +30,6 @@ export const GatewayEvent = model
     { on: ["provider_id", "event_key"], unique: true },
     { on: ["session_id"] },
     { on: ["state"] },
+    // the admin's per-gateway view: latest notification, recent counts, events newest first
+    { on: ["provider_id", "created_at"] },
   ])

@@ -1,21 +1,29 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import type { BigNumberInput } from "@medusajs/framework/types"
 import { MathBN } from "@medusajs/framework/utils"
 import { GATEWAY_INBOX_MODULE } from "../../../../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../../../../modules/gateway-inbox/service"
 import { toGatewayAmount } from "../../../../../lib/money"
 import { OrderGatewaySession, orderGatewaySessions } from "../../../../../gateway-events/order-gateway-sessions"
+import { redirectProviderRegistrations } from "../../../../../gateway-events/registry"
 import { SESSION_KEYS } from "../../../../../providers/base/session-data"
+import { AdminGatewayEvent, adminGatewayEvent, isGatewayWord, paymentPageUrl } from "../../gateway-event-view"
 
-/** What is captured and not yet refunded on the session's payment, at the currency's precision. */
 /** One gateway payment of the order, as the admin widget shows it. */
 export type AdminGatewayPayment = {
   session_id: string
   provider_id: string
+  /** The registration's name, e.g. "RubitPay (two-step)" (the provider id when it is no longer configured). */
+  name: string
+  /** Whether the gateway can be asked now ("Sync with gateway"); otherwise the payment follows its notifications. */
+  has_status_call: boolean
   session_status: string
   gateway: string
   gateway_reference: string | null
+  /** The gateway's payment page for this payment, where the gateway has one. */
+  payment_page_url: string | null
   gateway_status: string | null
+  /** When the gateway last said something about this payment (a webhook or its status call). */
+  last_gateway_word_at: Date | string | null
   amount: string | null
   currency_code: string | null
   payment_id: string | null
@@ -25,25 +33,11 @@ export type AdminGatewayPayment = {
   refund_due: string | null
 }
 
-/** One entry of the order's gateway timeline. */
-export type AdminGatewayEvent = {
-  id: string
-  session_id: string | null
-  provider_id: string
-  action: string
-  gateway_status: string
-  amount: string | null
-  currency_code: string | null
-  state: string
-  flag_reason: string | null
-  attempts: number
-  last_error: string | null
-  created_at: Date | string
-  processed_at: Date | string | null
-}
+export type { AdminGatewayEvent }
 
 export type AdminOrderGatewayPaymentsResponse = { payments: AdminGatewayPayment[]; events: AdminGatewayEvent[] }
 
+/** What is captured and not yet refunded on the session's payment, at the currency's precision. */
 function refundable(session: OrderGatewaySession): string | null {
   const currency = session.data[SESSION_KEYS.currencyCode]
   if (!session.payment || !currency) return null
@@ -66,43 +60,38 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
         { order: { created_at: "ASC" } }
       )
     : []
+  const providers = new Map(
+    (await redirectProviderRegistrations(req.scope)).map(({ providerId, provider }) => [providerId, provider])
+  )
+  // events are oldest first: the last gateway word of a session wins
+  const lastGatewayWordAt = new Map(
+    events.filter((event) => event.session_id && isGatewayWord(event)).map((event) => [event.session_id, event.created_at])
+  )
   const sessionCurrency = new Map<string, string | undefined>(
     sessions.map((session) => [session.id, session.data[SESSION_KEYS.currencyCode]])
   )
   const body: AdminOrderGatewayPaymentsResponse = {
-    payments: sessions.map((session) => ({
-      session_id: session.id,
-      provider_id: session.provider_id,
-      session_status: session.status,
-      gateway: session.data[SESSION_KEYS.gateway],
-      gateway_reference: session.data[SESSION_KEYS.gatewayReference] ?? null,
-      gateway_status: session.data[SESSION_KEYS.gatewayStatus] ?? null,
-      amount: session.data[SESSION_KEYS.gatewayAmount] ?? null,
-      currency_code: session.data[SESSION_KEYS.currencyCode] ?? null,
-      payment_id: session.payment?.id ?? null,
-      refundable: refundable(session),
-      refund_due: session.order_canceled ? refundable(session) : null,
-    })),
-    events: events.map((event) => {
-      // not every gateway names the currency in its notification: it is the session's
-      const currency = event.currency_code ?? sessionCurrency.get(event.session_id!) ?? null
-      const amount = (event.raw_amount ?? event.amount) as BigNumberInput | null
+    payments: sessions.map((session) => {
+      const provider = providers.get(session.provider_id)
       return {
-        id: event.id,
-        session_id: event.session_id,
-        provider_id: event.provider_id,
-        action: event.action,
-        gateway_status: event.gateway_status,
-        amount: amount === null || !currency ? null : toGatewayAmount(amount, currency),
-        currency_code: currency,
-        state: event.state,
-        flag_reason: event.flag_reason,
-        attempts: event.attempts,
-        last_error: event.last_error,
-        created_at: event.created_at,
-        processed_at: event.processed_at,
+        session_id: session.id,
+        provider_id: session.provider_id,
+        name: provider?.displayName ?? session.provider_id,
+        has_status_call: provider?.hasStatusCall ?? false,
+        session_status: session.status,
+        gateway: session.data[SESSION_KEYS.gateway],
+        gateway_reference: session.data[SESSION_KEYS.gatewayReference] ?? null,
+        payment_page_url: paymentPageUrl(session.data[SESSION_KEYS.redirectUrl]),
+        gateway_status: session.data[SESSION_KEYS.gatewayStatus] ?? null,
+        last_gateway_word_at: lastGatewayWordAt.get(session.id) ?? null,
+        amount: session.data[SESSION_KEYS.gatewayAmount] ?? null,
+        currency_code: session.data[SESSION_KEYS.currencyCode] ?? null,
+        payment_id: session.payment?.id ?? null,
+        refundable: refundable(session),
+        refund_due: session.order_canceled ? refundable(session) : null,
       }
     }),
+    events: events.map((event) => adminGatewayEvent(event, sessionCurrency.get(event.session_id!))),
   }
   res.json(body)
 }
