@@ -22,7 +22,8 @@ module.exports = defineConfig({
   projectConfig: {
     databaseUrl: process.env.DATABASE_URL,
     http: {
-      storeCors: process.env.STORE_CORS ?? "*",
+      // Medusa matches CORS origins literally ("*" is not a wildcard): the storefront's origin
+      storeCors: process.env.STORE_CORS ?? storefrontUrl,
       adminCors: process.env.ADMIN_CORS ?? "*",
       authCors: process.env.AUTH_CORS ?? "*",
       jwtSecret: process.env.JWT_SECRET ?? "demo-jwt-secret",

@@ -36,8 +36,9 @@ function show(...children: Child[]) {
   app.replaceChildren(...children.filter((c): c is Node | string => !!c))
 }
 
+/** In the page's language (the browser's may be a tag Intl refuses, such as `en-US@posix`). */
 function money(amount: number | undefined, currency: string) {
-  return new Intl.NumberFormat(navigator.language, { style: "currency", currency }).format(amount ?? 0)
+  return new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency }).format(amount ?? 0)
 }
 
 function fail(error: unknown) {

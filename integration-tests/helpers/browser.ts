@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process"
 import fs from "node:fs"
 import path from "node:path"
+import { promisify } from "node:util"
 import { chromium, type Browser, type Page } from "playwright-core"
 
 /**
@@ -38,10 +40,14 @@ export async function launchBrowser(source: Exclude<BrowserSource, { kind: "none
   if (source.kind === "path") {
     return chromium.launch({ executablePath: source.executablePath, args: source.args, headless: true })
   }
-  const sparticuz = (await import("@sparticuz/chromium")).default
-  // its build unpacks itself into /tmp on first use
+  // an ES module, which Jest's module system cannot load: a plain Node process unpacks the build into /tmp
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--input-type=module", "-e", 'import chromium from "@sparticuz/chromium"; console.log(await chromium.executablePath())'],
+    { cwd: path.join(__dirname, "../..") }
+  )
   // its serverless flags (single process, web security off) would hide what a real browser does: only the sandbox flag
-  return chromium.launch({ executablePath: await sparticuz.executablePath(), args: ["--no-sandbox"], headless: true })
+  return chromium.launch({ executablePath: stdout.trim(), args: ["--no-sandbox"], headless: true })
 }
 
 /** Screenshots of a run, numbered in order: `<dir>/<NN>-<name>.png`. */

@@ -3,21 +3,24 @@ import { decimalAmountField, paymentSessionIdField, statusWordField } from "../.
 import {
   cancelOrderOnPaymentCancelOption,
   displayNameOption,
+  hostOption,
   reconcileAfterOption,
   secretOption,
   timeoutOption,
   urlOption,
+  urlTemplateOption,
 } from "../../lib/options"
 import { EXCHANGER_PRESETS } from "./presets"
 
 /** An exchanger's XML currency code, e.g. `CARDRUB`, `USDTTRC20`. */
 const currencyXmlCode = z.string().regex(/^[A-Za-z0-9_]{1,32}$/, "must be an exchanger currency code")
 
-const keyValues = z.array(z.object({ key: z.string().min(1), value: z.string() })).default([])
+const keyValue = z.strictObject({ key: z.string().min(1), value: z.string() })
+const keyValues = z.array(keyValue).default([])
 
-export const exchangerRouteSchema = z.object({
+export const exchangerRouteSchema = z.strictObject({
   routeId: z.string().min(1),
-  toValues: z.array(z.object({ key: z.string().min(1), value: z.string() })).min(1, "the merchant's payout requisites are required"),
+  toValues: z.array(keyValue).min(1, "the merchant's payout requisites are required"),
   fromValues: keyValues,
   routeValues: keyValues,
   /** Keys the storefront may fill in `fromValues` (the customer's side). */
@@ -27,7 +30,7 @@ export const exchangerRouteSchema = z.object({
 })
 
 export const exchangerOptionsSchema = z
-  .object({
+  .strictObject({
     preset: z.enum(Object.keys(EXCHANGER_PRESETS) as [keyof typeof EXCHANGER_PRESETS]).optional(),
     siteUrl: urlOption.optional(),
     apiUrl: urlOption.optional(),
@@ -38,8 +41,10 @@ export const exchangerOptionsSchema = z
     routes: z.record(z.string(), exchangerRouteSchema),
     agreement: z.boolean().default(true),
     hideOutData: z.boolean().default(true),
-    clientCallbackUrl: z.string().optional(),
-    allowedReturnHosts: z.array(z.string()).default([]),
+    /** Where the exchanger sends the customer back; `{session_id}` and `{cart_id}` are filled in. */
+    clientCallbackUrl: urlTemplateOption(["session_id", "cart_id"]).optional(),
+    /** Hosts a storefront-supplied `return_url` may point to. */
+    allowedReturnHosts: z.array(hostOption).default([]),
     /** Where the exchanger sends IPNs: `{backendUrl}/hooks/payment-gateways/exchanger_{id}`. */
     backendUrl: urlOption.optional(),
     /** The `id` of this registration in medusa-config (defaults to the preset). */

@@ -41,7 +41,7 @@ import { eventKey, gatewayAction, INITIAL_STATUS, statusAttention, UNPAID_STATUS
 const GATEWAY = "Exchanger"
 
 export function parseExchangerOptions(options: unknown): ExchangerOptions {
-  return parseProviderOptions(GATEWAY, exchangerOptionsSchema, options)
+  return parseProviderOptions({ gateway: GATEWAY, identifier: ExchangerProviderService.identifier }, exchangerOptionsSchema, options)
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from "../../lib/notification-fields"
 import { cancelOrderOnPaymentCancelOption, displayNameOption, secretOption, timeoutOption, urlOption } from "../../lib/options"
 
-export const rombOptionsSchema = z.object({
+export const rombOptionsSchema = z.strictObject({
   uid: secretOption("the merchant UID from the Romb shop settings"),
   publicKey: secretOption("the shop's public API key"),
   privateKey: secretOption("the shop's private API key"),

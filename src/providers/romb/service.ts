@@ -33,7 +33,7 @@ import { eventKey, gatewayAction, INITIAL_STATUS } from "./status"
 const GATEWAY = "Romb"
 
 function parseRombOptions(options: unknown): RombOptions {
-  return parseProviderOptions(GATEWAY, rombOptionsSchema, options)
+  return parseProviderOptions({ gateway: GATEWAY, identifier: RombProviderService.identifier }, rombOptionsSchema, options)
 }
 
 /**

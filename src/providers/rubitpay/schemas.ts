@@ -10,10 +10,12 @@ import {
 import {
   cancelOrderOnPaymentCancelOption,
   displayNameOption,
+  hostOption,
   reconcileAfterOption,
   secretOption,
   timeoutOption,
   urlOption,
+  urlTemplateOption,
 } from "../../lib/options"
 
 export const RUBITPAY_URLS = {
@@ -24,7 +26,7 @@ export const RUBITPAY_URLS = {
 export const RUBITPAY_CURRENCIES = ["RUB", "CNY", "USD", "EUR"] as const
 
 export const rubitPayOptionsSchema = z
-  .object({
+  .strictObject({
     shopId: secretOption("the shop_id RubitPay issued"),
     secretKey: secretOption("the secret key that signs requests and webhooks"),
     sandbox: z.boolean().default(false),
@@ -36,10 +38,10 @@ export const rubitPayOptionsSchema = z
     /** Payways a storefront may choose with session data `payway`; defaults to `[payway]`. */
     payways: z.array(z.string().trim().min(1)).min(1).optional(),
     /** Where RubitPay sends the customer back; `{session_id}` and `{cart_id}` are filled in. */
-    successUrl: z.string().optional(),
-    failUrl: z.string().optional(),
+    successUrl: urlTemplateOption(["session_id", "cart_id"]).optional(),
+    failUrl: urlTemplateOption(["session_id", "cart_id"]).optional(),
     /** Hosts a storefront-supplied `return_url` may point to. */
-    allowedReturnHosts: z.array(z.string().trim().min(1)).default([]),
+    allowedReturnHosts: z.array(hostOption).default([]),
     description: z.string().max(255).optional(),
     /**
      * Whether the shop has `invoice/check` (not in RubitPay's public doc). Off: payments follow the

@@ -40,7 +40,7 @@ import { eventKey, gatewayAction, INITIAL_STATUS, RUBITPAY_HOLD_DAYS } from "./s
 const GATEWAY = "RubitPay"
 
 function parseRubitPayOptions(options: unknown): RubitPayOptions {
-  return parseProviderOptions(GATEWAY, rubitPayOptionsSchema, options)
+  return parseProviderOptions({ gateway: GATEWAY, identifier: RubitPayProviderService.identifier }, rubitPayOptionsSchema, options)
 }
 
 /**
