@@ -112,7 +112,7 @@ describe("the packed plugin", () => {
     )
   })
 
-  it("types every export for a strict TypeScript consumer, with node16 and with bundler resolution", async () => {
+  it("types every export for a strict TypeScript consumer, with node16 and with bundler resolution, and the kit with node resolution", async () => {
     const consumer = path.join(workDir, "consumer")
     fs.mkdirSync(consumer)
     fs.symlinkSync(path.join(appDir, "node_modules"), path.join(consumer, "node_modules"))
@@ -170,10 +170,24 @@ export const services: number = romb.default.services.length
 export const gateway: string | undefined = gatewayOf("pp_romb_romb")
 `
     )
+    // a storefront such as Medusa's Next.js starter: "moduleResolution": "node" reads no exports, only typesVersions
+    fs.writeFileSync(
+      path.join(consumer, "storefront.ts"),
+      `import { waitForPayment, type PaymentOutcome } from "${PACKAGE}/storefront"
+
+// @ts-expect-error typed
+export const kitIsTyped: number = waitForPayment
+export const outcome: PaymentOutcome["status"] = "paid"
+`
+    )
     const compilerOptions = { strict: true, target: "es2022", noEmit: true, skipLibCheck: true, types: ["node"] }
     const projects = {
       node16: { compilerOptions: { ...compilerOptions, module: "node16", moduleResolution: "node16" }, files: ["consumer.ts", "consumer.mts"] },
       bundler: { compilerOptions: { ...compilerOptions, module: "esnext", moduleResolution: "bundler" }, files: ["consumer.ts"] },
+      storefront: {
+        compilerOptions: { ...compilerOptions, module: "esnext", moduleResolution: "node", lib: ["es2022", "dom"], types: [] },
+        files: ["storefront.ts"],
+      },
     }
     const tsc = path.join(consumer, "node_modules/typescript/bin/tsc")
     const results = await Promise.all(
@@ -183,6 +197,7 @@ export const gateway: string | undefined = gatewayOf("pp_romb_romb")
       })
     )
     expect(results).toEqual([
+      { code: 0, output: "" },
       { code: 0, output: "" },
       { code: 0, output: "" },
     ])

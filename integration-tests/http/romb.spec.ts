@@ -102,7 +102,7 @@ medusaIntegrationTestRunner({
       const early = await completeCart(api, cart.id)
       expect(early.body.type).toBe("cart")
       expect(early.body.error.message).toMatch(/Romb has not confirmed the payment yet/)
-      expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending" })
+      expect((await paymentStatus(api, cart.id)).status).toBe("pending")
 
       const paid = await rombSandbox.pay(session.data.redirect_url)
       expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))

@@ -107,7 +107,7 @@ medusaIntegrationTestRunner({
       expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       expect(await sessionPayments(session.id)).toHaveLength(0)
       expect(await inboxEvents(session.id)).toHaveLength(0)
-      expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending" })
+      expect((await paymentStatus(api, cart.id)).status).toBe("pending")
     }
 
     /**
@@ -311,7 +311,7 @@ medusaIntegrationTestRunner({
         }
         expect(await inboxEvents(session.id)).toHaveLength(0)
         expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
-        expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending" })
+        expect((await paymentStatus(api, cart.id)).status).toBe("pending")
 
         const response = await post(PLUGIN_RUBITPAY_URL, body, "application/json")
         expect(response.status).toBe(200)
@@ -456,7 +456,7 @@ medusaIntegrationTestRunner({
       ])
       expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
       expect(await sessionPayments(session.id)).toHaveLength(0)
-      expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending" })
+      expect((await paymentStatus(api, cart.id)).status).toBe("pending")
       const [stored] = await getContainer()
         .resolve(Modules.PAYMENT)
         .listPaymentSessions({ id: session.id }, { select: ["id", "status", "data"] })

@@ -12,7 +12,7 @@ import type {
   RefundPaymentOutput,
 } from "@medusajs/framework/types"
 import { amountsMatch, toGatewayAmount } from "../../lib/money"
-import { parseProviderOptions } from "../../lib/options"
+import { parseProviderOptions } from "../base/provider-options"
 import { plainFields } from "../../lib/notification-fields"
 import {
   UnsealedGatewayEvent,

@@ -13,7 +13,7 @@ import type {
 } from "@medusajs/framework/types"
 import { asMedusaError, GatewayError } from "../../lib/errors"
 import { currencyInfo, toGatewayAmount } from "../../lib/money"
-import { parseProviderOptions } from "../../lib/options"
+import { parseProviderOptions } from "../base/provider-options"
 import { plainFields } from "../../lib/notification-fields"
 import { PhpFloat, phpToString } from "../../lib/php"
 import { exactMediaType, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from "../../lib/webhook-body"

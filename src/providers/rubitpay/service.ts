@@ -14,7 +14,7 @@ import type {
 import { asMedusaError } from "../../lib/errors"
 import { CHECKOUT_DEADLINE_MS } from "../../lib/http"
 import { amountsMatch, toGatewayAmount } from "../../lib/money"
-import { parseProviderOptions } from "../../lib/options"
+import { parseProviderOptions } from "../base/provider-options"
 import { plainFields } from "../../lib/notification-fields"
 import {
   GatewayWebhookPayload,

@@ -1,7 +1,7 @@
-import { exchangerOptionsSchema } from "../../providers/exchanger/schemas"
-import { rombOptionsSchema } from "../../providers/romb/schemas"
-import { rubitPayOptionsSchema } from "../../providers/rubitpay/schemas"
-import { parseProviderOptions } from "../options"
+import { exchangerOptionsSchema } from "../../exchanger/schemas"
+import { rombOptionsSchema } from "../../romb/schemas"
+import { rubitPayOptionsSchema } from "../../rubitpay/schemas"
+import { parseProviderOptions } from "../provider-options"
 
 const ROMB = { gateway: "Romb", identifier: "romb" }
 const RUBITPAY = { gateway: "RubitPay", identifier: "rubitpay" }
