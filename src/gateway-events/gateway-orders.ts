@@ -2,7 +2,7 @@ import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
-import { redirectProviderRegistrations } from "./registry"
+import { redirectProviderRegistration } from "./registry"
 import { DEFAULT_RECONCILE_AFTER_SECONDS } from "../lib/options"
 import { SESSION_KEYS } from "../providers/base/session-data"
 
@@ -24,7 +24,6 @@ export async function recordGatewayOrdersOfCollection(container: MedusaContainer
   if (!collection) return
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
   const sessions = (collection.payment_sessions ?? []).filter((session) => session.data?.[SESSION_KEYS.gateway])
-  const registrations = new Map((await redirectProviderRegistrations(container)).map((r) => [r.providerId, r.provider]))
   const known = new Set(
     (await inbox.listGatewayOrders({ payment_collection_id: paymentCollectionId }, { select: ["session_id"] })).map((o) => o.session_id)
   )
@@ -32,7 +31,7 @@ export async function recordGatewayOrdersOfCollection(container: MedusaContainer
   const fresh = sessions
     .filter((session) => !known.has(session.id))
     .map((session) => {
-      const provider = registrations.get(session.provider_id)
+      const provider = redirectProviderRegistration(container, session.provider_id)?.provider
       return {
         provider_id: session.provider_id,
         session_id: session.id,
@@ -51,13 +50,6 @@ export async function recordGatewayOrdersOfCollection(container: MedusaContainer
     paymentCollectionId,
     sessions.map((session) => session.id)
   )
-}
-
-/** The gateway order the plugin recorded for a session, when Medusa has dropped the session itself. */
-export async function gatewayOrderOfSession(container: MedusaContainer, providerId: string, sessionId: string) {
-  const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
-  const [order] = await inbox.listGatewayOrders({ session_id: sessionId, provider_id: providerId })
-  return order
 }
 
 /** Sessions whose payment is over in Medusa (captured or canceled) need no more checks. */

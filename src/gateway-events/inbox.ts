@@ -3,10 +3,10 @@ import type { BigNumberInput, IPaymentModuleService, MedusaContainer } from "@me
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import type { WebhookRefusalReason } from "../modules/gateway-inbox/models/gateway-webhook-refusal"
-import { gatewayOrderOfSession } from "./gateway-orders"
+import { redirectProviderRegistration } from "./registry"
 import { amountsMatch, toGatewayAmount } from "../lib/money"
 import type { GatewayAction } from "../providers/base/session-data"
-import { GatewayWebhookPayload, GatewayEvent, isVerifiedWebhookAnswer } from "../providers/base/redirect-provider"
+import type { GatewayWebhookPayload, GatewayEvent } from "../providers/base/redirect-provider"
 
 /** Emitted once per stored event; the subscriber processes it. */
 export const GATEWAY_EVENT_RECORDED = "redirect_payments.gateway_event.recorded"
@@ -39,7 +39,7 @@ export async function recordOperatorWarning(
   }
 ): Promise<string | undefined> {
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
-  const { event, duplicate } = await inbox.recordEvent({
+  const { id, duplicate } = await inbox.recordEvent({
     provider_id: input.providerId,
     event_key: input.key,
     session_id: input.sessionId,
@@ -51,9 +51,9 @@ export async function recordOperatorWarning(
     payload: input.payload,
   })
   if (duplicate) return undefined
-  await reportFlaggedEvent(container, { id: event.id, provider_id: input.providerId, session_id: input.sessionId, reason: input.reason })
+  await reportFlaggedEvent(container, { id, provider_id: input.providerId, session_id: input.sessionId, reason: input.reason })
   container.resolve("logger").warn(`Payment session ${input.sessionId} (${input.providerId}): ${input.reason}`)
-  return event.id
+  return id
 }
 
 export type ReceivedWebhook = {
@@ -80,20 +80,17 @@ export async function receiveGatewayWebhook(
   providerId: string,
   payload: GatewayWebhookPayload
 ): Promise<ReceivedWebhook> {
-  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
-  const [provider] = await paymentModule.listPaymentProviders({ id: providerId, is_enabled: true })
-  if (!provider) {
-    throw new MedusaError(MedusaError.Types.NOT_FOUND, `No enabled payment provider ${providerId}.`)
+  // the instance Medusa registered, found in memory: no provider listing on the hot path
+  const registration = redirectProviderRegistration(container, providerId)
+  if (!registration) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `${providerId} is not a payment provider of this plugin.`)
   }
   let answer
   try {
-    answer = await paymentModule.getWebhookActionAndData({ provider: providerId, payload })
+    answer = await registration.provider.getWebhookActionAndData(payload)
   } catch (error) {
     await countRefusal(container, providerId, error)
     throw error
-  }
-  if (!isVerifiedWebhookAnswer(answer)) {
-    throw new MedusaError(MedusaError.Types.NOT_FOUND, `${providerId} is not a payment provider of this plugin.`)
   }
   return recordVerifiedGatewayEvent(container, providerId, answer.verified)
 }
@@ -136,22 +133,15 @@ export async function recordVerifiedGatewayEvent(
   result: GatewayEvent,
   payload?: Record<string, unknown>
 ): Promise<ReceivedWebhook> {
-  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   const event = result.data
-
-  const [current] = await paymentModule.listPaymentSessions(
-    { id: event.session_id },
-    { select: ["id", "provider_id", "amount", "raw_amount", "currency_code"] }
-  )
-  // a session the cart has dropped is still known by the gateway order recorded for it
-  const dropped = current ? undefined : await gatewayOrderOfSession(container, providerId, event.session_id)
-  const session = current ?? (dropped && { id: dropped.session_id, provider_id: dropped.provider_id, amount: dropped.amount, raw_amount: dropped.raw_amount, currency_code: dropped.currency_code })
+  const session = await sessionOfEvent(container, event.session_id)
   if (!session || session.provider_id !== providerId) {
     throw new MedusaError(
       MedusaError.Types.NOT_FOUND,
       `Payment session ${event.session_id} was not created by ${providerId}.`
     )
   }
+  const dropped = session.dropped
 
   // the amount as the gateway wrote it, not Medusa's 20-decimal BigNumber
   const amount = event.confirmation.amount
@@ -162,7 +152,7 @@ export async function recordVerifiedGatewayEvent(
       : undefined
   const droppedMoney =
     dropped && (result.action === "authorized" || result.action === "captured")
-      ? `the gateway reported ${event.gateway_status} for payment session ${session.id}, which cart ${dropped.cart_id ?? "(unknown)"} no longer has: the customer paid for a checkout that was replaced; refund the customer at the gateway (or record the refund), or contact them`
+      ? `the gateway reported ${event.gateway_status} for payment session ${session.id}, which cart ${session.cart_id ?? "(unknown)"} no longer has: the customer paid for a checkout that was replaced; refund the customer at the gateway (or record the refund), or contact them`
       : undefined
   const flagged = mismatched ?? unknown ?? droppedMoney
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
@@ -188,20 +178,48 @@ export async function recordVerifiedGatewayEvent(
     // never a database's text in a response, and never an acknowledgement for what was not stored
     throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, "The gateway event could not be stored; the gateway should retry.")
   }
-  const { event: stored, duplicate } = recorded
+  const { id: storedId, duplicate } = recorded
   if (duplicate) {
-    return { event_id: stored.id, duplicate: true }
+    return { event_id: storedId, duplicate: true }
   }
   if (dropped && !flagged) {
-    return { event_id: stored.id, ignored: true }
+    return { event_id: storedId, ignored: true }
   }
   if (flagged) {
-    container.resolve("logger").warn(`Gateway event ${stored.id} for session ${session.id} flagged: ${flagged}`)
-    await reportFlaggedEvent(container, { id: stored.id, provider_id: providerId, session_id: session.id, reason: flagged })
-    return { event_id: stored.id, flagged }
+    container.resolve("logger").warn(`Gateway event ${storedId} for session ${session.id} flagged: ${flagged}`)
+    await reportFlaggedEvent(container, { id: storedId, provider_id: providerId, session_id: session.id, reason: flagged })
+    return { event_id: storedId, flagged }
   }
-  await container.resolve(Modules.EVENT_BUS).emit({ name: GATEWAY_EVENT_RECORDED, data: { id: stored.id } })
-  return { event_id: stored.id }
+  await container.resolve(Modules.EVENT_BUS).emit({ name: GATEWAY_EVENT_RECORDED, data: { id: storedId } })
+  return { event_id: storedId }
+}
+
+type SessionOfEvent = {
+  id: string
+  provider_id: string
+  amount: BigNumberInput
+  raw_amount?: BigNumberInput | null
+  currency_code: string
+  cart_id: string | null
+  /** The cart replaced it: Medusa no longer has the session, the plugin still has its gateway order. */
+  dropped: boolean
+}
+
+/**
+ * The session an event names, from the gateway order the plugin recorded when
+ * the session was created (one indexed read of its own table, also for
+ * sessions the cart has dropped since); from Medusa's payment module only for
+ * a session created without the Store API route (e.g. before an upgrade).
+ */
+async function sessionOfEvent(container: MedusaContainer, sessionId: string): Promise<SessionOfEvent | undefined> {
+  const order = await container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).gatewayOrderOfSession(sessionId)
+  if (order) {
+    return { ...order, id: order.session_id, dropped: order.state === "dropped" }
+  }
+  const [current] = await container
+    .resolve<IPaymentModuleService>(Modules.PAYMENT)
+    .listPaymentSessions({ id: sessionId }, { select: ["id", "provider_id", "amount", "raw_amount", "currency_code"] })
+  return current && { ...current, cart_id: null, dropped: false }
 }
 
 function mismatch(

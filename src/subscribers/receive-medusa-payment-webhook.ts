@@ -2,7 +2,7 @@ import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { MedusaError, PaymentWebhookEvents } from "@medusajs/framework/utils"
 import type { ProviderWebhookPayload } from "@medusajs/framework/types"
 import { paymentProviderId, receiveGatewayWebhook } from "../gateway-events/inbox"
-import { redirectProviderRegistrations } from "../gateway-events/registry"
+import { redirectProviderRegistration } from "../gateway-events/registry"
 
 /**
  * Medusa's built-in `/hooks/payment/:provider` acknowledges first and emits
@@ -18,8 +18,8 @@ export default async function receiveMedusaPaymentWebhook({
   container,
 }: SubscriberArgs<ProviderWebhookPayload>) {
   const providerId = paymentProviderId(event.data.provider)
-  const registrations = await redirectProviderRegistrations(container)
-  if (!registrations.some((registration) => registration.providerId === providerId)) return
+  // another provider's webhook (found in memory: no provider listing per webhook)
+  if (!redirectProviderRegistration(container, providerId)) return
   try {
     await receiveGatewayWebhook(container, providerId, event.data.payload)
   } catch (error) {

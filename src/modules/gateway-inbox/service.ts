@@ -37,6 +37,16 @@ export type NewGatewayOrder = {
   next_check_at: Date | null
 }
 
+export type GatewayOrderOfSession = {
+  session_id: string
+  provider_id: string
+  cart_id: string | null
+  /** Decimal text at the currency's precision. */
+  amount: string
+  currency_code: string
+  state: "open" | "settled" | "dropped"
+}
+
 const placeholders = (values: unknown[]) => values.map(() => "?").join(", ")
 
 /** A claim on an event for processing lapses after this long (a dead worker). */
@@ -80,23 +90,55 @@ class GatewayInboxModuleService extends MedusaService<{
   }
 }>({ GatewayEvent, GatewayOrder, GatewayWebhookRefusal }) {
   /**
-   * Stores an event once. Concurrent copies race on the unique
-   * (provider_id, event_key) index; the losers get the stored event back.
+   * Stores an event once, in one statement: the insert yields to the unique
+   * (provider_id, event_key) index instead of failing on it, so a duplicate
+   * (a gateway's retry) costs no error, no rollback and no dead row, and is
+   * answered with the stored event's id from the same statement.
    */
-  async recordEvent(input: RecordGatewayEventInput) {
-    try {
-      const event = await this.createGatewayEvents(input)
-      return { event, duplicate: false }
-    } catch (error) {
-      const [existing] = await this.listGatewayEvents({
-        provider_id: input.provider_id,
-        event_key: input.event_key,
-      })
-      if (existing) {
-        return { event: existing, duplicate: true }
-      }
-      throw error
-    }
+  @InjectManager()
+  async recordEvent(
+    input: RecordGatewayEventInput,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<{ id: string; duplicate: boolean }> {
+    const manager = sharedContext.manager as SqlEntityManager
+    const json = (value: Record<string, unknown> | null | undefined) => (value == null ? null : JSON.stringify(value))
+    const [row] = await manager.execute<Array<{ id: string; duplicate: boolean }>>(
+      `with inserted as (
+         insert into gateway_event (id, provider_id, event_key, session_id, action, gateway_status, gateway_reference,
+                                    amount, raw_amount, currency_code, state, flag_reason, confirmation, payload)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict (provider_id, event_key) where deleted_at is null do nothing
+         returning id)
+       select id, false as duplicate from inserted
+       union all
+       select id, true as duplicate from gateway_event
+        where provider_id = ? and event_key = ? and deleted_at is null and not exists (select 1 from inserted)`,
+      [
+        generateEntityId(undefined, "gwevt"),
+        input.provider_id,
+        input.event_key,
+        input.session_id,
+        input.action,
+        input.gateway_status,
+        input.gateway_reference ?? null,
+        input.amount ?? null,
+        input.amount == null ? null : JSON.stringify({ value: input.amount, precision: 20 }),
+        input.currency_code ?? null,
+        input.state ?? "received",
+        input.flag_reason ?? null,
+        json(input.confirmation),
+        json(input.payload),
+        input.provider_id,
+        input.event_key,
+      ]
+    )
+    if (row) return row
+    // the copy that won the race committed after this statement's snapshot was taken: read it now
+    const [existing] = await manager.execute<Array<{ id: string }>>(
+      `select id from gateway_event where provider_id = ? and event_key = ? and deleted_at is null`,
+      [input.provider_id, input.event_key]
+    )
+    return { id: existing.id, duplicate: true }
   }
 
   /**
@@ -142,6 +184,25 @@ class GatewayInboxModuleService extends MedusaService<{
         ]
       )
     }
+  }
+
+  /**
+   * What the webhook intake checks an event against, in one indexed read of
+   * the plugin's own table: the session's provider, the amount and currency
+   * its gateway order was created for, and whether the cart dropped it.
+   */
+  @InjectManager()
+  async gatewayOrderOfSession(
+    sessionId: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<GatewayOrderOfSession | undefined> {
+    const manager = sharedContext.manager as SqlEntityManager
+    const [order] = await manager.execute<GatewayOrderOfSession[]>(
+      `select session_id, provider_id, cart_id, amount::text as amount, currency_code, state
+         from gateway_order where session_id = ? and deleted_at is null`,
+      [sessionId]
+    )
+    return order
   }
 
   /** The collection's open gateway orders whose session is no longer among `current`. */

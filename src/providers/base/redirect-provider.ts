@@ -75,10 +75,6 @@ export type UnsealedGatewayEvent = Pick<GatewayEvent, "action"> &
  */
 export type VerifiedWebhookAnswer = WebhookActionResult & { verified: GatewayEvent }
 
-export function isVerifiedWebhookAnswer(answer: WebhookActionResult): answer is VerifiedWebhookAnswer {
-  return answer.action === PaymentActions.NOT_SUPPORTED && "verified" in answer && !!answer.verified
-}
-
 /** A webhook as the routes hand it over; `rawQuery` is the query string of the URL the gateway called. */
 export type GatewayWebhookPayload = ProviderWebhookPayload["payload"] & { rawQuery?: string }
 
