@@ -49,8 +49,16 @@ export type GatewayOrderOfSession = {
 
 const placeholders = (values: unknown[]) => values.map(() => "?").join(", ")
 
-/** A claim on an event for processing lapses after this long (a dead worker). */
-export const PROCESSING_LEASE_SECONDS = 300
+/**
+ * A claim on an event for processing lapses after this long (its worker
+ * died). Processing takes about a second; its gateway calls are bounded by
+ * their timeouts (15 s each by default), so a live worker is never overtaken.
+ */
+export const PROCESSING_LEASE_SECONDS = 90
+/** A stored event not yet taken after this long was left by a process that died after acknowledging it. */
+export const RECEIVED_GRACE_SECONDS = 30
+/** A failing event is tried this often (backoff 1, 2, 4 … 60 minutes), then left for the operator. */
+export const MAX_PROCESSING_ATTEMPTS = 10
 
 type Timestamps = "created_at" | "updated_at" | "deleted_at"
 /**
@@ -158,6 +166,30 @@ class GatewayInboxModuleService extends MedusaService<{
       [id, PROCESSING_LEASE_SECONDS]
     )
     return rows.length === 1
+  }
+
+  /**
+   * The events the retry job runs now, oldest first: stored but untouched for
+   * RECEIVED_GRACE_SECONDS (the process died after acknowledging), claims
+   * whose lease lapsed (it died while processing), and failed ones whose
+   * backoff (1, 2, 4 … 60 minutes) is over with attempts left. Chosen in SQL,
+   * so events that used up their retries never crowd out due ones.
+   */
+  @InjectManager()
+  async dueGatewayEvents(limit: number, @MedusaContext() sharedContext: Context = {}): Promise<string[]> {
+    const manager = sharedContext.manager as SqlEntityManager
+    const rows = await manager.execute<Array<{ id: string }>>(
+      `select id from gateway_event
+        where deleted_at is null
+          and ((state = 'received' and updated_at < now() - make_interval(secs => ?))
+            or (state = 'processing' and updated_at < now() - make_interval(secs => ?))
+            or (state = 'failed' and attempts < ?
+                and updated_at + make_interval(mins => least(60, power(2, greatest(attempts - 1, 0)))::int) <= now()))
+        order by created_at
+        limit ?`,
+      [RECEIVED_GRACE_SECONDS, PROCESSING_LEASE_SECONDS, MAX_PROCESSING_ATTEMPTS, limit]
+    )
+    return rows.map((row) => row.id)
   }
 
   /** Records gateway orders once per session; a concurrent copy loses on the unique session index. */
