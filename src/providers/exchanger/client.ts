@@ -1,6 +1,6 @@
 import { GatewayError } from "../../lib/errors"
 import { z } from "zod"
-import { createGatewayHttpClient, GatewayHttpClient, GatewayRequest, readGatewayAnswer } from "../../lib/http"
+import { createGatewayHttpClient, GatewayHttpClient, GatewayRequest, readGatewayAnswer, redact } from "../../lib/http"
 import {
   EngineError,
   exchangerCreateAnswerSchema,
@@ -115,12 +115,21 @@ export class ExchangerClient {
     )
     if (!answer.success) {
       const { error } = answer
+      // the engine quotes values it refuses: never the IPN or order secret the request carried
+      const sent = { ...request.params, ...(request.body as Record<string, unknown> | undefined) }
+      const said = redact(
+        engineMessage(error),
+        [this.options.ipnSecret, sent.ipnSecret, sent.orderSecret].filter((v): v is string => typeof v === "string")
+      )
+      const credentials = response.status === 401 || response.status === 403
       throw new GatewayError({
         gateway: GATEWAY,
-        kind: "rejected",
+        kind: credentials ? "misconfigured" : "rejected",
         code: error.errorCode === undefined ? undefined : String(error.errorCode),
         httpStatus: response.status,
-        message: `${refusal}: ${engineMessage(error)}.`,
+        message: credentials
+          ? `Exchanger ${this.options.id} refused the request on ${method} (HTTP ${response.status}): ${said}; check the provider's apiUrl and partner options.`
+          : `${refusal}: ${said}.`,
       })
     }
     return answer as Answer

@@ -1,5 +1,5 @@
 import { GatewayError } from "../../lib/errors"
-import { createGatewayHttpClient, GatewayHttpClient, readGatewayAnswer } from "../../lib/http"
+import { createGatewayHttpClient, GatewayHttpClient, readGatewayAnswer, redact } from "../../lib/http"
 import {
   RombCreateOrderRequest,
   rombCancelResponseSchema,
@@ -18,8 +18,11 @@ export type RombCancelResult =
 /** Romb's two API calls, with its error answers turned into GatewayErrors. */
 export class RombClient {
   private readonly http: GatewayHttpClient
+  /** Romb's own words go into messages: never with a credential it echoed. */
+  private readonly secrets: string[]
 
   constructor(options: RombOptions) {
+    this.secrets = [options.uid, options.publicKey, options.privateKey, options.webhookSecret ?? ""]
     this.http = createGatewayHttpClient({
       gateway: GATEWAY,
       baseUrl: options.baseUrl,
@@ -44,7 +47,7 @@ export class RombClient {
     const answer = readGatewayAnswer(ROMB, "order/create", response, rombCreateOrderResponseSchema)
     if (answer.status === "error") {
       const code = answer.error?.code
-      const message = answer.error?.message ?? answer.message ?? "no reason given"
+      const message = redact(answer.error?.message ?? answer.message ?? "no reason given", this.secrets)
       const misconfigured = code === "unauthorized" || response.status === 401 || response.status === 403
       throw new GatewayError({
         gateway: GATEWAY,
@@ -52,7 +55,7 @@ export class RombClient {
         code,
         httpStatus: response.status,
         message: misconfigured
-          ? `Romb refused the API credentials: ${message}. Check the provider's uid, publicKey and privateKey options.`
+          ? `Romb refused the API credentials: ${message}. Check the provider's uid, publicKey and privateKey options (order/create, HTTP ${response.status}).`
           : `Romb could not create the payment: ${message}${code ? ` (${code})` : ""}.`,
       })
     }
@@ -66,9 +69,19 @@ export class RombClient {
       path: `/pay/order/cancel/${encodeURIComponent(orderNumber)}`,
       idempotent: true,
     })
-    const answer = readGatewayAnswer(ROMB, `order/cancel/${orderNumber}`, response, rombCancelResponseSchema)
-    return answer.status === "success"
-      ? { canceled: true }
-      : { canceled: false, message: answer.message ?? "Order not found or already processed" }
+    const call = `order/cancel/${orderNumber}`
+    const answer = readGatewayAnswer(ROMB, call, response, rombCancelResponseSchema)
+    if (answer.status === "success") return { canceled: true }
+    const message = redact(answer.message ?? "Order not found or already processed", this.secrets)
+    if (response.status === 401 || response.status === 403) {
+      // not "already processed": Romb did not look at the order at all
+      throw new GatewayError({
+        gateway: GATEWAY,
+        kind: "misconfigured",
+        httpStatus: response.status,
+        message: `Romb refused the API credentials: ${message}. Check the provider's uid, publicKey and privateKey options (${call}, HTTP ${response.status}).`,
+      })
+    }
+    return { canceled: false, message }
   }
 }

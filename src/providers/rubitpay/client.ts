@@ -130,6 +130,15 @@ export class RubitPayClient {
     const response = await this.call(method, request, true, deadline)
     const answer = readGatewayAnswer(RUBITPAY, `invoice/${method}`, response, rubitPayInvoiceAnswerSchema)
     if (answer.result) {
+      if (!answer.redirect_url) {
+        // the doc's success carries the payment page: without it the customer has nowhere to pay
+        throw new GatewayError({
+          gateway: GATEWAY,
+          kind: "unavailable",
+          httpStatus: response.status,
+          message: `RubitPay answered invoice/${method} without a redirect_url (HTTP ${response.status}): there is no payment page to send the customer to.`,
+        })
+      }
       return { state: "created", invoiceId: answer.invoice_id, redirectUrl: answer.redirect_url }
     }
     if (answer.error_code === "processing_error") {
@@ -150,6 +159,15 @@ export class RubitPayClient {
       if (answer.error_code === "order_not_found") return { found: false }
       this.fail("invoice/check", response.status, answer.error_code, answer.message)
     }
+    if (answer.status === undefined || answer.status === "") {
+      // a status call that names no status says nothing: never read as a (pending, cancelable) invoice
+      throw new GatewayError({
+        gateway: GATEWAY,
+        kind: "unavailable",
+        httpStatus: response.status,
+        message: `RubitPay answered invoice/check without a status (HTTP ${response.status}).`,
+      })
+    }
     return {
       found: true,
       status: String(answer.status ?? ""),
@@ -163,6 +181,10 @@ export class RubitPayClient {
   async settleHold(action: "charge" | "unhold", shopOrderId: string) {
     const response = await this.call(action, { shop_order_id: shopOrderId }, true)
     const answer = readGatewayAnswer(RUBITPAY, `invoice/${action}`, response, rubitPayAnswerSchema)
+    const credentialsRefused =
+      response.status === 401 || response.status === 403 || (answer.error_code && RUBITPAY_ERRORS[answer.error_code]?.kind === "misconfigured")
+    // refused credentials say nothing about the invoice: the merchant must hear it, not the invoice's status
+    if (!answer.result && credentialsRefused) this.fail(`invoice/${action}`, response.status, answer.error_code, answer.message)
     return answer.result
       ? { done: true as const }
       : { done: false as const, errorCode: answer.error_code, message: answer.message }
