@@ -18,9 +18,59 @@ const storefrontReturn = {
   allowedReturnHosts: [new URL(storefrontUrl).host],
 }
 
+/*
+ * Several instances on one database (production). Without REDIS_URL nothing
+ * here applies: Medusa's in-process defaults (local event bus, in-memory
+ * workflow engine and locking), as every test suite and `npm run demo` use.
+ * With REDIS_URL, Medusa's Redis modules, so that instances share
+ *  - the event bus (BullMQ queue: an event is handled by one worker instance,
+ *    and waits in Redis while none is running),
+ *  - the workflow engine (scheduled jobs are one repeatable BullMQ job per job
+ *    name: each tick runs on one worker instance, not on every instance),
+ *  - locking (the cart lock under which Medusa completes a cart),
+ *  - sessions (projectConfig.redisUrl: an admin's login is valid on every instance),
+ *  - caching, when Medusa's caching is on (MEDUSA_FF_CACHING=true; with it off
+ *    Medusa caches nothing, and the module would only put every event through
+ *    the queue for its invalidation).
+ * MEDUSA_WORKER_MODE: `server` (HTTP only), `worker` (subscribers and scheduled
+ * jobs, no API routes) or `shared` (both; the default).
+ */
+const redisUrl = process.env.REDIS_URL || undefined
+const workerModes = ["shared", "server", "worker"] as const
+const workerMode = process.env.MEDUSA_WORKER_MODE as (typeof workerModes)[number] | undefined
+if (workerMode && !workerModes.includes(workerMode)) {
+  // Medusa itself would silently ignore the value and run an instance that is neither
+  throw new Error(`MEDUSA_WORKER_MODE must be one of ${workerModes.join(", ")}, not "${workerMode}"`)
+}
+const redisModules = redisUrl
+  ? [
+      { resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl } },
+      { resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { redisUrl } } },
+      {
+        resolve: "@medusajs/medusa/locking",
+        options: {
+          providers: [{ resolve: "@medusajs/medusa/locking-redis", id: "locking-redis", is_default: true, options: { redisUrl } }],
+        },
+      },
+      ...(process.env.MEDUSA_FF_CACHING === "true"
+        ? [
+            {
+              resolve: "@medusajs/medusa/caching",
+              options: {
+                providers: [{ resolve: "@medusajs/medusa/caching-redis", id: "caching-redis", is_default: true, options: { redisUrl } }],
+              },
+            },
+          ]
+        : []),
+    ]
+  : []
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: process.env.DATABASE_URL,
+    // several instances: see the Redis block above
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(workerMode ? { workerMode } : {}),
     http: {
       // Medusa matches CORS origins literally ("*" is not a wildcard): the storefront's origin
       storeCors: process.env.STORE_CORS ?? storefrontUrl,
@@ -155,5 +205,6 @@ module.exports = defineConfig({
         ],
       },
     },
+    ...redisModules,
   ],
 })

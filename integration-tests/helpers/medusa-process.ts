@@ -1,0 +1,444 @@
+import { ChildProcess, spawn, spawnSync } from "node:child_process"
+import fs from "node:fs"
+import net from "node:net"
+import path from "node:path"
+import { Client } from "@medusajs/framework/pg"
+import type { SeededStore } from "./seed-store"
+
+/**
+ * Real `medusa start` processes of this repository's app (medusa-config.ts,
+ * `src/` loaded as the project) against a database of their own, for suites
+ * that need several instances, Redis, or a real kill: what package.spec.ts
+ * does for one boot, made reusable. Every process runs in its own process
+ * group (so a signal reaches whatever it spawned) and logs to
+ * `.test-data/<name>.log`.
+ */
+
+export const ROOT = path.resolve(__dirname, "../..")
+export const TEST_DATA = path.join(ROOT, ".test-data")
+const MEDUSA_CLI = path.join(ROOT, "node_modules/@medusajs/cli/cli.js")
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+    server.once("error", reject)
+  })
+}
+
+/* ------------------------------------------------------------------ Redis */
+
+/** The Redis used when it answers: the local server, in a database of the suite's own (FLUSHDB first). */
+export const LOCAL_REDIS = { host: "127.0.0.1", port: 6379, db: Number(process.env.TEST_REDIS_DB ?? 7) }
+
+export type RedisPlan =
+  | { kind: "local"; url: string; description: string }
+  | { kind: "binary"; binary: string; description: string }
+  | { kind: "none"; reason: string }
+
+/**
+ * Decided synchronously, when a suite file is loaded (so it can `it.skip`
+ * with a reason, never pass silently): the local Redis at 127.0.0.1:6379 if
+ * it answers PING; else a `redis-server` binary to start on a free port
+ * (`REDIS_SERVER_BIN`, /usr/bin/redis-server, or one on the PATH); else none.
+ */
+export function planRedis(): RedisPlan {
+  const { host, port, db } = LOCAL_REDIS
+  const probe = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `const s = require("net").connect(${port}, ${JSON.stringify(host)});
+       const fail = () => process.exit(1);
+       s.setTimeout(1500, fail); s.on("error", fail);
+       s.on("connect", () => s.write("*1\\r\\n$4\\r\\nPING\\r\\n"));
+       s.on("data", (d) => process.exit(String(d).startsWith("+PONG") ? 0 : 1));`,
+    ],
+    { timeout: 5000 }
+  )
+  if (probe.status === 0) {
+    return { kind: "local", url: `redis://${host}:${port}/${db}`, description: `Redis at ${host}:${port}, database ${db}` }
+  }
+  const candidates = [process.env.REDIS_SERVER_BIN, "/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+  const which = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" })
+  if (which.status === 0 && which.stdout.trim()) candidates.push(which.stdout.trim())
+  const binary = candidates.find((c): c is string => !!c && fs.existsSync(c))
+  if (binary) return { kind: "binary", binary, description: `${binary} started on a free port` }
+  return {
+    kind: "none",
+    reason:
+      `no Redis: nothing answers PING at ${host}:${port} and no redis-server binary was found ` +
+      "(set REDIS_SERVER_BIN, or install redis-server)",
+  }
+}
+
+export type TestRedis = { url: string; description: string; stop(): Promise<void> }
+
+/** The Redis of a plan, empty: the local one's database flushed, or a fresh server from the binary. */
+export async function startRedis(plan: Exclude<RedisPlan, { kind: "none" }>): Promise<TestRedis> {
+  if (plan.kind === "local") {
+    await redisCommand(plan.url, ["FLUSHDB"])
+    return { url: plan.url, description: plan.description, stop: async () => void (await redisCommand(plan.url, ["FLUSHDB"]).catch(() => undefined)) }
+  }
+  const port = await freePort()
+  const dir = fs.mkdtempSync(path.join(TEST_DATA, "redis-"))
+  const child = spawn(plan.binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: ["ignore", fs.openSync(path.join(TEST_DATA, "redis.log"), "w"), fs.openSync(path.join(TEST_DATA, "redis.log"), "a")],
+    detached: true,
+  })
+  const url = `redis://127.0.0.1:${port}/0`
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    if ((await redisCommand(url, ["PING"]).catch(() => undefined)) === "PONG") break
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${plan.binary} did not answer on port ${port}; see .test-data/redis.log`)
+    await sleep(100)
+  }
+  return {
+    url,
+    description: `${plan.binary} on port ${port}`,
+    stop: async () => {
+      signalGroup(child, "SIGKILL")
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+type RespValue = string | number | null | RespValue[]
+
+/**
+ * One Redis command (after SELECT of the URL's database, and AUTH if the URL
+ * has a password) over a raw connection: enough RESP for the tests' own
+ * FLUSHDB, PING and key inspection, without a client library.
+ */
+export function redisCommand(url: string, args: string[]): Promise<RespValue> {
+  const parsed = new URL(url)
+  const db = parsed.pathname.replace(/^\//, "") || "0"
+  const commands = [
+    ...(parsed.password ? [parsed.username ? ["AUTH", decodeURIComponent(parsed.username), decodeURIComponent(parsed.password)] : ["AUTH", decodeURIComponent(parsed.password)]] : []),
+    ["SELECT", db],
+    args,
+  ]
+  const encode = (command: string[]) => `*${command.length}\r\n${command.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(parsed.port || 6379), parsed.hostname)
+    let buffer = Buffer.alloc(0)
+    const replies: RespValue[] = []
+    socket.setTimeout(5000, () => {
+      socket.destroy()
+      reject(new Error(`Redis at ${parsed.host} did not answer ${args[0]}`))
+    })
+    socket.on("error", reject)
+    socket.on("connect", () => socket.write(commands.map(encode).join("")))
+    socket.on("data", (chunk) => {
+      buffer = Buffer.concat([buffer, chunk])
+      for (;;) {
+        const read = readResp(buffer, 0)
+        if (!read) break
+        buffer = buffer.subarray(read.end)
+        if (read.error) {
+          socket.destroy()
+          return reject(new Error(`Redis ${args[0]}: ${read.error}`))
+        }
+        replies.push(read.value)
+        if (replies.length === commands.length) {
+          socket.end()
+          return resolve(replies[replies.length - 1])
+        }
+      }
+    })
+  })
+}
+
+function readResp(buffer: Buffer, at: number): { value: RespValue; end: number; error?: string } | undefined {
+  const lineEnd = buffer.indexOf("\r\n", at)
+  if (lineEnd < 0) return undefined
+  const type = String.fromCharCode(buffer[at])
+  const line = buffer.toString("utf8", at + 1, lineEnd)
+  const next = lineEnd + 2
+  if (type === "+") return { value: line, end: next }
+  if (type === "-") return { value: null, end: next, error: line }
+  if (type === ":") return { value: Number(line), end: next }
+  if (type === "$") {
+    const length = Number(line)
+    if (length < 0) return { value: null, end: next }
+    if (buffer.length < next + length + 2) return undefined
+    return { value: buffer.toString("utf8", next, next + length), end: next + length + 2 }
+  }
+  if (type === "*") {
+    const count = Number(line)
+    if (count < 0) return { value: null, end: next }
+    const items: RespValue[] = []
+    let position = next
+    for (let i = 0; i < count; i++) {
+      const item = readResp(buffer, position)
+      if (!item) return undefined
+      items.push(item.value)
+      position = item.end
+    }
+    return { value: items, end: position }
+  }
+  throw new Error(`unexpected RESP type ${JSON.stringify(type)}`)
+}
+
+/* --------------------------------------------------------------- Database */
+
+/** The PostgreSQL the global setup chose (integration-tests/global-setup.ts). */
+function postgresServer() {
+  return {
+    host: process.env.DB_HOST ?? "localhost",
+    port: Number(process.env.DB_PORT ?? 5432),
+    user: process.env.DB_USERNAME ?? "postgres",
+    password: process.env.DB_PASSWORD ?? "",
+  }
+}
+
+export function databaseUrl(name: string) {
+  const { host, port, user, password } = postgresServer()
+  return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(name)}`
+}
+
+async function withWaitingRoom<T>(work: (client: InstanceType<typeof Client>) => Promise<T>): Promise<T> {
+  const client = new Client({ ...postgresServer(), database: process.env.DB_WAITINGROOM_DATABASE ?? "postgres" })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+async function dropDatabase(client: InstanceType<typeof Client>, name: string) {
+  await client.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [name])
+  await client.query(`drop database if exists "${name}"`)
+}
+
+export type PreparedDatabase = {
+  name: string
+  url: string
+  store: SeededStore
+  /** Seconds: migrating, seeding. */
+  timings: { migrate: number; seed: number }
+  drop(): Promise<void>
+}
+
+/**
+ * A fresh database for the app: dropped if it exists, created, migrated with
+ * `medusa db:migrate` and seeded with the store of seed-store.ts through
+ * `medusa exec ./scripts/seed-demo.ts`, with the same environment the
+ * instances get (`env`, e.g. REDIS_URL, so that exactly the modules they run
+ * are migrated). Output goes to `.test-data/<name>-setup.log`.
+ */
+export async function prepareDatabase(
+  name: string,
+  { providerIds, env = {} }: { providerIds: string[]; env?: NodeJS.ProcessEnv }
+): Promise<PreparedDatabase> {
+  fs.mkdirSync(TEST_DATA, { recursive: true })
+  await withWaitingRoom(async (client) => {
+    await dropDatabase(client, name)
+    await client.query(`create database "${name}"`)
+  })
+  const url = databaseUrl(name)
+  const dataDir = path.join(TEST_DATA, name)
+  fs.mkdirSync(dataDir, { recursive: true })
+  const logFile = path.join(TEST_DATA, `${name}-setup.log`)
+  fs.writeFileSync(logFile, "")
+  const setupEnv = {
+    ...env,
+    DATABASE_URL: url,
+    DEMO_DATA_DIR: dataDir,
+    DEMO_PROVIDER_IDS: providerIds.join(","),
+  }
+  let t = Date.now()
+  await runMedusa(["db:migrate"], setupEnv, logFile)
+  const migrate = (Date.now() - t) / 1000
+  t = Date.now()
+  await runMedusa(["exec", "./scripts/seed-demo.ts"], setupEnv, logFile)
+  const seed = (Date.now() - t) / 1000
+  const store = JSON.parse(fs.readFileSync(path.join(dataDir, "store.json"), "utf8")) as SeededStore
+  return {
+    name,
+    url,
+    store,
+    timings: { migrate, seed },
+    drop: () => withWaitingRoom((client) => dropDatabase(client, name)),
+  }
+}
+
+/** The environment every Medusa process of these helpers gets, on top of the caller's. */
+function medusaEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    ADMIN_DISABLED: "true",
+    MEDUSA_DISABLE_TELEMETRY: "true",
+    ...env,
+  }
+  // jest's own settings are not the app's
+  delete base.NODE_OPTIONS
+  delete base.JEST_WORKER_ID
+  return base
+}
+
+function runMedusa(args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.appendFileSync(logFile, `\n$ medusa ${args.join(" ")}\n`)
+    const out = fs.openSync(logFile, "a")
+    const child = spawn(process.execPath, [MEDUSA_CLI, ...args], { cwd: ROOT, env: medusaEnv(env), stdio: ["ignore", out, out], detached: true })
+    const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 300_000)
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer)
+      fs.closeSync(out)
+      if (code === 0) resolve()
+      else reject(new Error(`medusa ${args.join(" ")} exited with ${signal ?? code}; see ${path.relative(ROOT, logFile)}:\n${tail(logFile, 30)}`))
+    })
+  })
+}
+
+/* -------------------------------------------------------------- Instances */
+
+export type WorkerMode = "shared" | "server" | "worker"
+
+export type MedusaInstance = {
+  name: string
+  mode: WorkerMode
+  port: number
+  url: string
+  pid: number
+  logFile: string
+  /** When `start` was called and when /health first answered (ms since the epoch). */
+  startedAt: number
+  healthyAt?: number
+  /** Resolves when the process group's leader has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  alive(): boolean
+  /** The log so far. */
+  log(): string
+  /** Sends `signal` to the whole process group and waits (up to `timeoutMs`) for the exit. */
+  kill(signal: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** SIGTERM (Medusa's graceful shutdown), SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>
+}
+
+export type MedusaProcesses = {
+  /** Starts `medusa start` as `name` in `mode`; resolves once /health answers. */
+  start(name: string, mode: WorkerMode, options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<MedusaInstance>
+  instances: MedusaInstance[]
+  stopAll(graceMs?: number): Promise<void>
+}
+
+/**
+ * `medusa start` processes on one database (and Redis, when `redisUrl` is
+ * given), each on a free port, with DATABASE_URL (its name as
+ * `application_name`), REDIS_URL, MEDUSA_WORKER_MODE, SANDBOX_URL (the global
+ * setup's sandbox) and its own MEDUSA_BACKEND_URL.
+ */
+export function medusaProcesses({ databaseUrl, redisUrl, env = {} }: { databaseUrl: string; redisUrl?: string; env?: NodeJS.ProcessEnv }): MedusaProcesses {
+  const instances: MedusaInstance[] = []
+
+  async function start(name: string, mode: WorkerMode, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+    fs.mkdirSync(TEST_DATA, { recursive: true })
+    const port = await freePort()
+    const url = `http://localhost:${port}`
+    const logFile = path.join(TEST_DATA, `${name}.log`)
+    fs.writeFileSync(logFile, "")
+    const out = fs.openSync(logFile, "a")
+    const startedAt = Date.now()
+    const child = spawn(process.execPath, [MEDUSA_CLI, "start", "--port", String(port)], {
+      cwd: ROOT,
+      env: medusaEnv({
+        ...env,
+        // its name as PostgreSQL's application_name: pg_stat_activity tells the instances' connections apart
+        DATABASE_URL: `${databaseUrl}${databaseUrl.includes("?") ? "&" : "?"}application_name=${encodeURIComponent(name)}`,
+        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+        MEDUSA_WORKER_MODE: mode,
+        SANDBOX_URL: process.env.SANDBOX_URL,
+        MEDUSA_BACKEND_URL: url,
+        PORT: String(port),
+        ...options.env,
+      }),
+      stdio: ["ignore", out, out],
+      detached: true,
+    })
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => {
+        fs.closeSync(out)
+        resolve({ code, signal })
+      })
+    )
+    const instance: MedusaInstance = {
+      name,
+      mode,
+      port,
+      url,
+      pid: child.pid!,
+      logFile,
+      startedAt,
+      exited,
+      alive: () => child.exitCode === null && child.signalCode === null,
+      log: () => fs.readFileSync(logFile, "utf8"),
+      async kill(signal, timeoutMs = 30_000) {
+        signalGroup(child, signal)
+        const outcome = await Promise.race([exited, sleep(timeoutMs).then(() => undefined)])
+        if (!outcome) throw new Error(`${name} (pid ${child.pid}) did not exit within ${timeoutMs} ms of ${signal}`)
+        return outcome
+      },
+      async stop(graceMs = 15_000) {
+        if (!instance.alive()) return
+        signalGroup(child, "SIGTERM")
+        if (!(await Promise.race([exited, sleep(graceMs).then(() => undefined)]))) {
+          signalGroup(child, "SIGKILL")
+          await exited
+        }
+      },
+    }
+    instances.push(instance)
+    await waitForHealth(instance, child, options.timeoutMs ?? 240_000)
+    instance.healthyAt = Date.now()
+    return instance
+  }
+
+  async function stopAll(graceMs = 15_000) {
+    await Promise.all(instances.map((instance) => instance.stop(graceMs)))
+  }
+
+  return { start, instances, stopAll }
+}
+
+async function waitForHealth(instance: MedusaInstance, child: ChildProcess, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${instance.name} exited (${child.signalCode ?? child.exitCode}) before answering /health; ${path.relative(ROOT, instance.logFile)}:\n${tail(instance.logFile, 40)}`)
+    }
+    const ok = await fetch(`${instance.url}/health`, { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.status === 200)
+      .catch(() => false)
+    if (ok) return
+    if (Date.now() > deadline) {
+      signalGroup(child, "SIGKILL")
+      throw new Error(`${instance.name} did not answer /health within ${timeoutMs / 1000} s; see ${path.relative(ROOT, instance.logFile)}`)
+    }
+    await sleep(500)
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal)
+  } catch {
+    // already gone
+  }
+}
+
+function tail(file: string, lines: number) {
+  try {
+    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n")
+  } catch {
+    return ""
+  }
+}
