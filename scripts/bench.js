@@ -1,48 +1,172 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: figures for the hot paths a webhook burst goes through,
- * printed, not asserted. Run on an idle machine; compare runs, not machines.
+ * `npm run bench`: how fast the real app takes gateway webhooks in (issue 11,
+ * "Fast webhook intake"), printed next to baselines measured in the same run,
+ * not asserted. Boots the app as `npm run demo` does (PostgreSQL, a fresh
+ * `medusa_bench` database, migrations, the seed, the sandbox gateways,
+ * `medusa start` with NODE_ENV=production), opens real payment sessions
+ * through the Store API, and sends genuine signed webhooks for them with
+ * autocannon: duplicates, fresh events, storefront checkouts, 10,000 webhooks
+ * for memory, a 100,000-event inbox; plus each gateway's verify in-process.
+ * Interleaved rounds, medians. About 9 minutes on 2 cores; BENCH_QUICK=1
+ * about 2; BENCH_PROFILE=1 runs Medusa under `node --cpu-prof` and says
+ * where its CPU went. Logs and every figure: .bench-data/ (setup.log,
+ * medusa.log, results.json).
  */
-require("ts-node").register({ transpileOnly: true, swc: true })
-const { performance } = require("node:perf_hooks")
-const { readRombBody, rombSignature, verifyRombSignature } = require("../src/providers/romb/signature")
-const { toGatewayAmount, amountsMatch } = require("../src/lib/money")
-const { sealConfirmation, readConfirmation } = require("../src/providers/base/session-data")
+const os = require("node:os")
+const path = require("node:path")
+const fs = require("node:fs")
+const { startApp } = require("./bench/app")
+const { machineLoad } = require("./bench/proc")
+const { runVerifyBench, otherHotPaths } = require("./bench/verify")
+const { printReport, medianRun } = require("./bench/report")
+const { newestProfile, summarize } = require("./bench/profile")
+const { root } = require("./stack")
 
-function bench(name, iterations, fn) {
-  for (let i = 0; i < Math.min(1000, iterations); i++) fn(i)
-  const start = performance.now()
-  for (let i = 0; i < iterations; i++) fn(i)
-  const ms = performance.now() - start
-  console.log(`${name.padEnd(52)} ${(iterations / (ms / 1000)).toFixed(0).padStart(9)} ops/s  ${((ms * 1000) / iterations).toFixed(2).padStart(8)} µs/op`)
+const QUICK = process.env.BENCH_QUICK === "1"
+const PROFILE = process.env.BENCH_PROFILE === "1"
+const dataDir = path.resolve(root, process.env.BENCH_DATA_DIR ?? ".bench-data")
+const profileDir = path.join(dataDir, "profile")
+
+const PLAN = QUICK
+  ? { rounds: 1, warmUp: 150, dupSeconds: 3, freshSeconds: 3, freshCap: 100, freshPool: 3, otherSeconds: 0, checkoutsPer: 1, rssWebhooks: 2000, inboxRounds: 1, inboxSeconds: 3, inboxCap: 100, fill: 100_000, verifyRounds: 3, verifyMs: 60 }
+  : { rounds: 3, warmUp: 300, dupSeconds: 10, freshSeconds: 10, freshCap: 450, freshPool: 8, otherSeconds: 5, checkoutsPer: 4, rssWebhooks: 10_000, inboxRounds: 2, inboxSeconds: 8, inboxCap: 400, fill: 100_000, verifyRounds: 3, verifyMs: 200 }
+
+const PROVIDERS = ["pp_romb_romb", "pp_rubitpay_rubitpay", "pp_rubitpay_hold", "pp_exchanger_obmin", "pp_exchanger_pocketbank", "pp_system_default"]
+
+const started = Date.now()
+const say = (message) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`)
+
+let app
+let stopping
+async function stop() {
+  stopping ??= app?.stop()
+  await stopping
 }
 
-const secret = "bench-secret"
-const body = JSON.stringify({
-  id: "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
-  order_id: "payses_01M831QNM9XP40S2AHGCZR5J5A",
-  amount: 1790.5,
-  data: { customer_email: "buyer@example.com", description: "Order payses_01M831QNM9XP40S2AHGCZR5J5A", items: ["Самовар 5 л"] },
-  createdDateTime: "2026-11-23T01:30:45+00:00",
-  status: "PAID",
-})
-const signed = `${body.slice(0, -1)},"sign":"${rombSignature(readRombBody(body, "application/json"), secret)}"}`
-const confirmation = sealConfirmation(
-  "payses_1",
-  { action: "captured", gateway_status: "PAID", amount: "1790.5", currency_code: "", event_key: "tx:PAID", confirmed_at: new Date().toISOString() },
-  secret
-)
+/** Runs one section; a failure is reported at the end and the other sections go on. */
+async function section(results, name, fn) {
+  try {
+    return await fn()
+  } catch (error) {
+    const message = `${name}: ${error.response ? `HTTP ${error.response.status} ${JSON.stringify(error.response.data).slice(0, 300)}` : error.stack ?? error.message}`
+    results.errors.push(message)
+    say(`${name} FAILED: ${message}`)
+    return undefined
+  }
+}
 
-console.log(`node ${process.version}, ${require("node:os").cpus().length} cpus`)
-bench("Romb webhook: strict parse + PHP-exact verification", 50_000, () =>
-  verifyRombSignature(readRombBody(signed, "application/json"), secret)
-)
-bench("Romb form-urlencoded signature", 50_000, () =>
-  rombSignature(
-    readRombBody("id=tx-1&order_id=payses_1&amount=100.50&status=PAID&data%5Bemail%5D=a%40b.co", "application/x-www-form-urlencoded"),
-    secret
+async function main() {
+  process.on("SIGINT", () => stop().then(() => process.exit(130)))
+  process.on("SIGTERM", () => stop().then(() => process.exit(143)))
+  fs.mkdirSync(dataDir, { recursive: true })
+  for (const log of ["setup.log", "medusa.log"]) fs.rmSync(path.join(dataDir, log), { force: true })
+  if (PROFILE) fs.rmSync(profileDir, { recursive: true, force: true })
+  const results = { mode: `${QUICK ? "BENCH_QUICK=1" : "full"}${PROFILE ? ", BENCH_PROFILE=1" : ""}`, plan: PLAN, errors: [] }
+  const loadStart = machineLoad()
+  say(`${QUICK ? "quick" : "full"} run${PROFILE ? " with a CPU profile" : ""}; load average ${loadStart.loadavg1}`)
+
+  // in-process first, on an idle machine (no server yet)
+  require("ts-node").register({ transpileOnly: true, swc: true })
+  results.verify = await section(results, "verify", () => runVerifyBench({ rounds: PLAN.verifyRounds, msPerOp: PLAN.verifyMs }))
+  results.otherHotPaths = await section(results, "other hot paths", () => otherHotPaths(PLAN.verifyMs / 2))
+  say("verify micro-benchmarks done")
+
+  app = await startApp({ dataDir, providerIds: PROVIDERS, profileDir: PROFILE ? profileDir : undefined, say })
+  app.exited.then((how) => {
+    if (!stopping) {
+      say(`Medusa exited (${how}) during the benchmark; see ${path.relative(root, dataDir)}/medusa.log`)
+      stop().then(() => process.exit(1))
+    }
+  })
+  results.bootSeconds = (Date.now() - started) / 1000
+  const s = require("./bench/scenarios")
+
+  // every session the runs need, through the Store API, before any load
+  const t = Date.now()
+  const wanted = [
+    "pp_romb_romb", // duplicates
+    ...Array(PLAN.freshPool).fill("pp_romb_romb"),
+    ...(PLAN.otherSeconds ? PROVIDERS.filter((p) => p !== "pp_romb_romb" && p !== "pp_system_default") : []),
+    ...Array.from({ length: PLAN.checkoutsPer }, () => PROVIDERS).flat(),
+  ]
+  const prepared = await s.pool(wanted, 3, (providerId, i) => s.prepareSession(app, providerId, i))
+  let at = 0
+  const dupSession = prepared[at++]
+  const freshSessions = prepared.slice(at, (at += PLAN.freshPool))
+  const otherSessions = PLAN.otherSeconds ? prepared.slice(at, (at += PROVIDERS.length - 2)) : []
+  const checkoutSessions = prepared.slice(at)
+  say(`${prepared.length} payment sessions opened through the Store API in ${((Date.now() - t) / 1000).toFixed(1)} s`)
+
+  // the duplicated body is Romb's paid word, delivered once for real first (the cart becomes an order)
+  await s.payAndWait(app, dupSession)
+  const dupHook = dupSession.hooks.build(dupSession.gateway.paid)
+  const idle = await s.warmUp(app, { dupHook, freshSessions, requests: PLAN.warmUp })
+  say(`warmed up; the idle server spends ${idle} ms CPU per second (runs are charged net of it)`)
+  results.idleMsPerSecond = idle
+
+  const dupRuns = await section(results, "duplicates", () => s.duplicateRuns(app, dupHook, { rounds: PLAN.rounds, seconds: PLAN.dupSeconds }, say))
+  if (dupRuns) results.dup = { plugin: medianRun(dupRuns.plugin), builtin: medianRun(dupRuns.builtin), health: medianRun(dupRuns.health) }
+  if (otherSessions.length) results.other = await section(results, "other gateways", () => s.otherGatewayRuns(app, otherSessions, { seconds: PLAN.otherSeconds }, say))
+  const freshRuns = await section(results, "fresh events", () =>
+    s.freshRuns(app, freshSessions, { rounds: PLAN.rounds, seconds: PLAN.freshSeconds, cap: PLAN.freshCap }, say)
   )
-)
-bench("amount rounding to currency precision", 200_000, (i) => toGatewayAmount(1000 + i / 1000, "rub"))
-bench("amount comparison at currency precision", 200_000, (i) => amountsMatch(1000 + i / 1000, "1000.00", "rub"))
-bench("sealed confirmation check (authorizePayment)", 100_000, () => readConfirmation("payses_1", { gateway_confirmation: confirmation }, secret))
+  if (freshRuns) results.fresh = { plugin: medianRun(freshRuns.plugin), builtin: medianRun(freshRuns.builtin) }
+  results.checkouts = await section(results, "checkouts", () => s.checkoutRuns(app, checkoutSessions, say))
+  results.memory = await section(results, "memory", () => s.memoryRun(app, dupHook, PLAN.rssWebhooks))
+  if (results.memory) {
+    const m = results.memory
+    say(`memory around ${m.requests} webhooks: RSS ${m.rssBefore.toFixed(0)} -> ${m.rssAfter.toFixed(0)} MiB; after a full GC ${m.gcBefore?.rss.toFixed(0)} -> ${m.gcAfter?.rss.toFixed(0)} MiB, heap ${m.gcBefore?.heapUsed.toFixed(0)} -> ${m.gcAfter?.heapUsed.toFixed(0)} MiB`)
+  }
+  results.inbox = await section(results, "full inbox", () =>
+    s.inboxRuns(app, freshSessions, { rounds: PLAN.inboxRounds, seconds: PLAN.inboxSeconds, cap: PLAN.inboxCap, fill: PLAN.fill }, say)
+  )
+
+  const { rows } = await app.db.query("select version()")
+  results.machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model?.trim() ?? "?",
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(0),
+    node: process.version,
+    postgres: `${app.postgres.fromEnv ? "from DATABASE_URL" : app.postgres.embedded ? "embedded" : "local server"} (${rows[0].version.split(" ").slice(0, 2).join(" ")})`,
+    medusa: require("@medusajs/medusa/package.json").version,
+    autocannon: require("autocannon/package.json").version,
+    loadStart: loadStart.loadavg1,
+    loadEnd: machineLoad().loadavg1,
+  }
+
+  say("stopping Medusa, the sandbox and PostgreSQL …")
+  await stop()
+  if (PROFILE) {
+    results.profile = await section(results, "profile", () => profileSections(dupRuns, freshRuns))
+  }
+  results.seconds = (Date.now() - started) / 1000
+  printReport(results)
+  // every figure, to compare runs (`node -e` with scripts/bench/report.js printReport re-prints it)
+  const saved = { ...results, checkouts: results.checkouts && Object.fromEntries(results.checkouts) }
+  fs.writeFileSync(path.join(dataDir, "results.json"), JSON.stringify(saved, null, 2))
+  console.log(`(all figures: ${path.relative(root, path.join(dataDir, "results.json"))})`)
+  if (results.errors.length) process.exitCode = 1
+}
+
+/** The profile's self time during the plugin route's duplicate runs and its fresh-event runs (processing included). */
+function profileSections(dupRuns, freshRuns) {
+  const file = newestProfile(profileDir)
+  if (!file) throw new Error(`no .cpuprofile in ${path.relative(root, profileDir)} (did Medusa exit cleanly?)`)
+  // a fresh run's window reaches to the end of its processing
+  const windows = (runs) => (runs ?? []).map((r) => ({ from: r.window.from, to: r.window.to + r.settleMs * 1000 }))
+  return {
+    file: path.relative(root, file),
+    sections: [
+      { title: "plugin route, duplicate webhooks", ...summarize(file, windows(dupRuns?.plugin)) },
+      { title: "Medusa built-in route, duplicate webhooks (with its processing 5 s later)", ...summarize(file, windows(dupRuns?.builtin)) },
+      { title: "plugin route, fresh events (with their processing)", ...summarize(file, windows(freshRuns?.plugin)) },
+    ],
+  }
+}
+
+main().catch(async (error) => {
+  console.error(`[bench] ${error.response ? `HTTP ${error.response.status} ${JSON.stringify(error.response.data)}` : error.stack ?? error.message}`)
+  await stop()
+  process.exit(1)
+})

@@ -5,13 +5,12 @@
  * migrations and a seeded store -> Medusa with the plugin -> one scripted
  * storefront checkout per provider -> keeps serving until Ctrl-C.
  */
-const { spawn } = require("node:child_process")
 const fs = require("node:fs")
 const path = require("node:path")
 const axios = require("axios")
 const { startPostgres } = require("./postgres")
+const { root, createProcesses, waitForHealth, ensureDatabase, storeApi, openPaymentSession } = require("./stack")
 
-const root = path.join(__dirname, "..")
 const dataDir = path.resolve(root, process.env.DEMO_DATA_DIR ?? ".demo-data")
 const PORT = Number(process.env.PORT ?? 9000)
 const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 9911)
@@ -90,92 +89,15 @@ async function adminApi() {
   return axios.create({ baseURL: backend, headers: { authorization: `Bearer ${data.token}` } })
 }
 
-const children = []
-
-/**
- * Every child runs in its own process group (`detached`), so that stopping it
- * stops what it spawned too: `npx` -> `sh` -> `medusa` -> forked workers. A
- * plain `child.kill()` only reaches `npx` and leaves the server running.
- */
-/**
- * Runs a command with its output in a log file under the data directory (the
- * terminal shows the demo's stages only). Background: returns the child;
- * otherwise resolves when it exits with 0, and rejects naming the log.
- */
-function run(command, args, env, { background = false, logFile }) {
-  const child = spawn(command, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  })
-  children.push(child)
-  child.on("exit", () => children.splice(children.indexOf(child), 1))
-  const log = fs.createWriteStream(path.join(dataDir, logFile), { flags: "a" })
-  child.stdout.pipe(log)
-  child.stderr.pipe(log)
-  if (background) return child
-  return new Promise((resolve, reject) =>
-    child.on("exit", (code) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}; see ${path.relative(root, dataDir)}/${logFile}`))
-    )
-  )
-}
-
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal)
-  } catch {
-    // already gone
-  }
-}
-
-/** SIGTERM to every child's group, SIGKILL to whatever is left after 10 s. */
-async function stopChildren() {
-  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null)
-  if (!alive.length) return
-  const exited = Promise.all(alive.map((c) => new Promise((r) => c.once("exit", r))))
-  for (const child of alive) signalGroup(child, "SIGTERM")
-  const timer = new Promise((r) => setTimeout(r, 10_000, "timeout"))
-  if ((await Promise.race([exited, timer])) === "timeout") {
-    for (const child of alive) signalGroup(child, "SIGKILL")
-  }
-}
-
-async function waitForHealth(timeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    try {
-      await axios.get(`${backend}/health`, { timeout: 2000 })
-      return
-    } catch {
-      await new Promise((r) => setTimeout(r, 1000))
-    }
-  }
-  throw new Error(`Medusa did not become healthy within ${timeoutMs / 1000} s; see ${path.relative(root, dataDir)}/medusa.log`)
-}
+/** Migrations, seeding and Medusa, each in its own process group, logging under the data directory. */
+const processes = createProcesses({ logDir: dataDir })
+const run = processes.run
 
 /** A storefront checkout with one provider, from an empty cart to the order and its payment status. */
 async function runCheckout(entry, store, sandboxUrl, admin) {
-  const api = axios.create({ baseURL: backend, headers: { "x-publishable-api-key": store.publishableKey } })
-  const address = {
-    first_name: "Ivan", last_name: "Petrov", address_1: "Nevsky prospekt 28", city: "Saint Petersburg",
-    postal_code: "191186", country_code: "ru", phone: "+79991234567",
-  }
+  const api = storeApi(backend, store)
   await entry.configureSandbox(sandboxUrl)
-  const { data: { cart } } = await api.post("/store/carts", {
-    region_id: store.regionId, sales_channel_id: store.salesChannelId, email: "buyer@example.com",
-    items: [{ variant_id: store.variantId, quantity: 1 }], shipping_address: address, billing_address: address,
-  })
-  await api.post(`/store/carts/${cart.id}/shipping-methods`, { option_id: store.shippingOptionId })
-  const { data: { payment_collection: collection } } = await api.post("/store/payment-collections", { cart_id: cart.id })
-  const { data: { payment_collection: withSession } } = await api.post(
-    `/store/payment-collections/${collection.id}/payment-sessions`,
-    { provider_id: entry.providerId, data: entry.sessionData }
-  )
-  const session = withSession.payment_sessions.find((s) => s.provider_id === entry.providerId)
+  const { cart, session } = await openPaymentSession(api, store, entry.providerId, entry.sessionData)
   const paid = await entry.pay(session)
   const deadline = Date.now() + 60_000
   for (;;) {
@@ -205,7 +127,7 @@ let shuttingDown
 async function shutdown(code) {
   shuttingDown ??= (async () => {
     console.log("[demo] stopping …")
-    await stopChildren()
+    await processes.stopAll()
     await started.storefront?.close().catch(() => undefined)
     await started.sandbox?.close().catch(() => undefined)
     await started.postgres?.stop().catch(() => undefined)
@@ -236,13 +158,7 @@ async function main() {
     const t = Date.now()
     const postgres = await startPostgres({ dataDir: path.join(dataDir, "pg"), forceEmbedded: true, persistent: true })
     started.postgres = postgres
-    const { Client } = require("@medusajs/framework/pg")
-    const admin = new Client({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: "postgres" })
-    await admin.connect()
-    const exists = await admin.query("select 1 from pg_database where datname = 'medusa_demo'")
-    if (!exists.rowCount) await admin.query("create database medusa_demo")
-    await admin.end()
-    databaseUrl = `postgres://${postgres.user}:${postgres.password}@${postgres.host}:${postgres.port}/medusa_demo`
+    databaseUrl = await ensureDatabase(postgres, "medusa_demo")
     console.log(`[demo] embedded PostgreSQL on port ${postgres.port} in ${seconds(t)} (data in ${path.relative(root, dataDir)}/pg)`)
   }
 
@@ -292,7 +208,7 @@ async function main() {
       shutdown(1)
     }
   })
-  await waitForHealth(300_000)
+  await waitForHealth(backend, 300_000, `${path.relative(root, dataDir)}/medusa.log`)
   console.log(`[demo] Medusa answers /health after ${seconds(t)}`)
   if (env.ADMIN_DISABLED !== "true") {
     const a = Date.now()
