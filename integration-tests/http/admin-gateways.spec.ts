@@ -104,6 +104,12 @@ medusaIntegrationTestRunner({
 
     it("counts forged and malformed webhooks as refused, on both webhook URLs, without storing them", async () => {
       const before = (await gateways())[ROMB]
+      const refusedBy = (expected: { unauthorized: number; malformed: number }) =>
+        // counted in memory and written within REFUSAL_FLUSH_MS (5 s)
+        waitFor(async () => {
+          const refused = (await gateways())[ROMB].refused
+          return refused.unauthorized === expected.unauthorized && refused.malformed === expected.malformed ? refused : undefined
+        }, { timeoutMs: 30_000 })
       const { session } = await start(ROMB)
       const forged = rombWebhook({ id: "tx-forged", order_id: session.id, amount: Number(session.data.gateway_amount), status: "PAID" }, "not-the-secret")
       expect((await post(`${api.defaults.baseURL}/hooks/payment-gateways/romb_romb`, forged)).status).toBe(401)
@@ -111,17 +117,22 @@ medusaIntegrationTestRunner({
       const ambiguous = `{"id":"tx-dup","id":"tx-other",${forged.slice(1)}`
       expect((await post(`${api.defaults.baseURL}/hooks/payment-gateways/romb_romb`, ambiguous)).status).toBe(400)
 
+      await refusedBy({ unauthorized: before.refused.unauthorized + 1, malformed: before.refused.malformed + 1 })
       const after = (await gateways())[ROMB]
-      expect(after.refused).toEqual({ unauthorized: before.refused.unauthorized + 1, malformed: before.refused.malformed + 1 })
       expect(new Date(after.last_refused_at!).getTime()).toBeGreaterThan(Date.now() - 60_000)
       // nothing of it is in the inbox
       expect((await events(`provider_id=${ROMB}&limit=100`)).events.filter((e) => e.session_id === session.id)).toEqual([])
 
+      // a flood: every refusal counted, in a single row per provider, hour and reason
+      const flood = await Promise.all(
+        Array.from({ length: 40 }, () => post(`${api.defaults.baseURL}/hooks/payment-gateways/romb_romb`, forged))
+      )
+      expect(flood.map((r) => r.status)).toEqual(Array(40).fill(401))
+      await refusedBy({ unauthorized: before.refused.unauthorized + 41, malformed: before.refused.malformed + 1 })
+
       // Medusa's built-in URL acknowledges first and hands the body to the plugin a few seconds later
       expect((await post(`${api.defaults.baseURL}/hooks/payment/romb_romb`, forged)).status).toBe(200)
-      await waitFor(async () => ((await gateways())[ROMB].refused.unauthorized === before.refused.unauthorized + 2 ? true : undefined), {
-        timeoutMs: 20_000,
-      })
+      await refusedBy({ unauthorized: before.refused.unauthorized + 42, malformed: before.refused.malformed + 1 })
       // another provider's counters did not move
       expect((await gateways())[SINGLE].refused).toEqual({ unauthorized: 0, malformed: 0 })
     })

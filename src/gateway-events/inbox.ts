@@ -89,7 +89,7 @@ export async function receiveGatewayWebhook(
   try {
     answer = await registration.provider.getWebhookActionAndData(payload)
   } catch (error) {
-    await countRefusal(container, providerId, error)
+    countRefusal(container, providerId, error)
     throw error
   }
   return recordVerifiedGatewayEvent(container, providerId, answer.verified)
@@ -102,17 +102,12 @@ const REFUSAL_REASONS: Partial<Record<string, WebhookRefusalReason>> = {
 
 /**
  * Counts a webhook the provider refused (forged: 401, malformed: 400) for the
- * admin's gateway page; the body is not kept. Counting never changes the
- * answer: a failure to count is logged and the refusal stands.
+ * admin's gateway page, in memory (no database work before the refusal is
+ * answered); the body is not kept.
  */
-async function countRefusal(container: MedusaContainer, providerId: string, error: unknown) {
+function countRefusal(container: MedusaContainer, providerId: string, error: unknown) {
   const reason = MedusaError.isMedusaError(error) ? REFUSAL_REASONS[error.type] : undefined
-  if (!reason) return
-  try {
-    await container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).recordWebhookRefusal(providerId, reason)
-  } catch (countError) {
-    container.resolve("logger").warn(`A refused webhook for ${providerId} could not be counted: ${(countError as Error).message}`)
-  }
+  if (reason) container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).countWebhookRefusal(providerId, reason)
 }
 
 /**

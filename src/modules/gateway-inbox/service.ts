@@ -4,12 +4,14 @@ import type {
   Context,
   InferEntityForModuleService,
   InferTypeOf,
+  Logger,
 } from "@medusajs/framework/types"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import type { GatewayEventState } from "./event-states"
 import { GatewayEvent } from "./models/gateway-event"
 import { GatewayOrder } from "./models/gateway-order"
 import { GatewayWebhookRefusal, WebhookRefusalReason } from "./models/gateway-webhook-refusal"
+import { RefusalTally } from "./refusal-tally"
 
 export type RecordGatewayEventInput = {
   provider_id: string
@@ -57,6 +59,8 @@ const placeholders = (values: unknown[]) => values.map(() => "?").join(", ")
 export const PROCESSING_LEASE_SECONDS = 90
 /** A stored event not yet taken after this long was left by a process that died after acknowledging it. */
 export const RECEIVED_GRACE_SECONDS = 30
+/** Refused webhooks are written at most this long after they were counted. */
+export const REFUSAL_FLUSH_MS = 5_000
 /** A failing event is tried this often (backoff 1, 2, 4 … 60 minutes), then left for the operator. */
 export const MAX_PROCESSING_ATTEMPTS = 10
 
@@ -97,6 +101,14 @@ class GatewayInboxModuleService extends MedusaService<{
     model: typeof GatewayWebhookRefusal
   }
 }>({ GatewayEvent, GatewayOrder, GatewayWebhookRefusal }) {
+  private readonly logger_: Logger
+
+  constructor(container: { logger: Logger }) {
+    // as Medusa's own modules do: the base class takes the container and the module's options
+    super(...arguments)
+    this.logger_ = container.logger
+  }
+
   /**
    * Stores an event once, in one statement: the insert yields to the unique
    * (provider_id, event_key) index instead of failing on it, so a duplicate
@@ -298,22 +310,41 @@ class GatewayInboxModuleService extends MedusaService<{
     )
   }
 
-  /** Counts one refused webhook in its provider's hour, in one statement (concurrent refusals add up). */
+  private readonly refusals = new RefusalTally()
+  private refusalFlush: NodeJS.Timeout | undefined
+
+  /**
+   * Counts one refused webhook in memory and writes the tally within
+   * REFUSAL_FLUSH_MS: a flood of forged webhooks costs one statement per
+   * interval, not one per request. Counts not yet written when the process
+   * stops are lost (they only feed the admin's counters).
+   */
+  countWebhookRefusal(providerId: string, reason: WebhookRefusalReason, at: Date = new Date()) {
+    this.refusals.count(providerId, reason, at)
+    this.refusalFlush ??= setTimeout(() => void this.flushWebhookRefusals(), REFUSAL_FLUSH_MS).unref()
+  }
+
+  /** Writes the counted refusals, one statement for all; what fails to be written is counted again next time. */
   @InjectManager()
-  async recordWebhookRefusal(
-    providerId: string,
-    reason: WebhookRefusalReason,
-    at: Date = new Date(),
-    @MedusaContext() sharedContext: Context = {}
-  ) {
+  async flushWebhookRefusals(@MedusaContext() sharedContext: Context = {}) {
+    this.refusalFlush = undefined
+    const counts = this.refusals.take()
+    if (!counts.length) return
     const manager = sharedContext.manager as SqlEntityManager
-    await manager.execute(
-      `insert into gateway_webhook_refusal (id, provider_id, hour, reason, count)
-       values (?, ?, date_trunc('hour', ?::timestamptz), ?, 1)
-       on conflict (provider_id, hour, reason) where deleted_at is null
-       do update set count = gateway_webhook_refusal.count + 1, updated_at = now()`,
-      [generateEntityId(undefined, "gwref"), providerId, at, reason]
-    )
+    try {
+      await manager.execute(
+        `insert into gateway_webhook_refusal (id, provider_id, hour, reason, count, updated_at)
+         values ${counts.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}
+         on conflict (provider_id, hour, reason) where deleted_at is null
+         do update set count = gateway_webhook_refusal.count + excluded.count,
+                       updated_at = greatest(gateway_webhook_refusal.updated_at, excluded.updated_at)`,
+        counts.flatMap((c) => [generateEntityId(undefined, "gwref"), c.provider_id, c.hour, c.reason, c.count, c.last_at])
+      )
+    } catch (error) {
+      this.refusals.restore(counts)
+      this.refusalFlush ??= setTimeout(() => void this.flushWebhookRefusals(), REFUSAL_FLUSH_MS).unref()
+      this.logger_.warn(`Refused webhooks could not be counted yet (retrying): ${(error as Error).message}`)
+    }
   }
 
   /** Each provider's inbox at a glance: flagged events and refusals counted from `since`. */
