@@ -65,6 +65,37 @@ medusaIntegrationTestRunner({
         (r: any) => r.path === `/rubitpay/invoice/${method}`
       )
 
+    it("the cart changes while the customer is on RubitPay's page, then they pay the old invoice: flagged at once, its gateway order dropped, no order", async () => {
+      const { cart, session } = await start(SINGLE)
+      // another tab changes the cart: Medusa's refresh of the payment collection deletes the session (not the
+      // plugin's new-session route), and RubitPay's unpaid invoice is simply left to lapse
+      await api.post(`/store/carts/${cart.id}/line-items/${cart.items[0].id}`, { quantity: 2 }, store())
+      const { data } = await api.get(`/store/carts/${cart.id}?fields=payment_collection.payment_sessions.id`, store())
+      expect(data.cart.payment_collection.payment_sessions).toEqual([])
+
+      const paid = await rubitPaySandbox.click(session.data.redirect_url, "pay")
+      expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+      const event = await waitFor(async () => {
+        const [stored] = await inbox().listGatewayEvents({ session_id: session.id })
+        return stored && !["received", "processing"].includes(stored.state) ? stored : undefined
+      })
+      // processed once and flagged, not failed and retried
+      expect(event).toEqual(
+        expect.objectContaining({
+          state: "flagged",
+          action: "captured",
+          attempts: 1,
+          flag_reason: `gateway reported success for payment session ${session.id}, which the cart no longer has`,
+        })
+      )
+      // reconciliation asks only about open gateway orders; later news for it is flagged or ignored at intake
+      const [gatewayOrder] = await inbox().listGatewayOrders({ session_id: session.id })
+      expect(gatewayOrder.state).toBe("dropped")
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data: orders } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: cart.id } })
+      expect(orders).toEqual([])
+    })
+
     it("single-step: pay on RubitPay, the webhook creates the order with the payment captured", async () => {
       const { cart, session } = await start(SINGLE, { payway: "sbp", cart_id: "ignored-for-urls" })
       expect(session.data).toEqual(expect.objectContaining({ gateway: "rubitpay", gateway_amount: "1790.50", gateway_status: "created" }))

@@ -1,6 +1,8 @@
 import { MedusaError, Modules, PaymentSessionStatus } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
-import type { BigNumberInput, IPaymentModuleService, PaymentSessionDTO } from "@medusajs/framework/types"
+import type { BigNumberInput, IPaymentModuleService, MedusaContainer, PaymentSessionDTO } from "@medusajs/framework/types"
+import { GATEWAY_INBOX_MODULE } from "../../modules/gateway-inbox"
+import type GatewayInboxModuleService from "../../modules/gateway-inbox/service"
 import { SESSION_KEYS } from "../../providers/base/session-data"
 import type { StoredGatewayEvent } from "./claim-gateway-event"
 
@@ -16,10 +18,13 @@ const SESSION_STATUS: Record<string, PaymentSessionStatus | undefined> = {
 }
 
 /**
- * The cart dropped the session (a new one was created, or it was canceled):
- * news that it ended changes nothing, but money for it must reach the operator.
+ * Medusa no longer has the session (the cart replaced it, or something else
+ * deleted it): news that it ended changes nothing, but money for it must reach
+ * the operator. Its gateway order is marked dropped, so that later news is
+ * flagged or ignored at intake and reconciliation stops asking about it.
  */
-function droppedSession(event: GatewayEventForSession) {
+async function droppedSession(container: MedusaContainer, event: GatewayEventForSession) {
+  await container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).markSessionsDropped([event.session_id])
   return new StepResponse({
     applied: false,
     flag_reason: ["authorized", "captured"].includes(event.action)
@@ -43,7 +48,7 @@ export const recordGatewayConfirmationStep = createStep(
       { id: event.session_id },
       { select: ["id", "data", "amount", "raw_amount", "currency_code", "status"] }
     )
-    if (!session) return droppedSession(event)
+    if (!session) return droppedSession(container, event)
     const current = (session.data?.[SESSION_KEYS.confirmation] as { action?: string } | undefined)
       ?.action
     if (current && current !== event.action && (RANK[current] ?? 0) >= (RANK[event.action] ?? 0)) {
@@ -72,7 +77,7 @@ export const recordGatewayConfirmationStep = createStep(
       if (MedusaError.isMedusaError(error) && error.type === MedusaError.Types.NOT_FOUND) return undefined
       throw error
     })
-    if (!updated) return droppedSession(event)
+    if (!updated) return droppedSession(container, event)
     return new StepResponse({ applied: true, flag_reason: undefined as string | undefined })
   }
 )
