@@ -64,6 +64,36 @@ type Order = {
   ipns: WebhookDelivery[]
 }
 
+/** What an IPN tells of an order: the fields the engine posts (the control API's order JSON has them too). */
+export type ExchangerIpnOrder = Pick<Order, "_id" | "uid" | "inAmount" | "outAmount" | "xml_from" | "xml_to" | "toValues" | "hideOutData">
+
+/**
+ * The IPN the engine posts for `order` on reaching `newStatus`: its fields, the payout requisites (masked
+ * while the order hides its out data) and the hash under `ipnSecret`, form-urlencoded. Pure (the caller
+ * picks the timestamp and secret), so that the benchmark (scripts/bench/webhooks.js) sends the very bytes
+ * the sandbox delivers.
+ */
+export function exchangerIpnForm(order: ExchangerIpnOrder, ipn: { newStatus: string; timestamp: string; ipnSecret: string }): string {
+  const fields = {
+    orderUID: String(order.uid),
+    orderId: order._id,
+    newStatus: ipn.newStatus,
+    inAmount: order.inAmount,
+    outAmount: order.outAmount,
+    xml_from: order.xml_from,
+    xml_to: order.xml_to,
+    timestamp: ipn.timestamp,
+  }
+  const form = new URLSearchParams(fields)
+  order.toValues.forEach((v, i) => {
+    form.set(`toValues[${i}][key]`, v.key)
+    form.set(`toValues[${i}][name]`, v.key)
+    form.set(`toValues[${i}][value]`, order.hideOutData ? "***" : v.value)
+  })
+  form.set("hash", exchangerIpnHash(fields, ipn.ipnSecret))
+  return form.toString()
+}
+
 type IpnMode = { mode: "normal" | "lost" | "duplicate" | "delayed" | "badHash"; delayMs?: number }
 
 function engineError(res: Response, message: string, object?: Record<string, string>) {
@@ -78,24 +108,11 @@ export function createExchangerSandbox(options: { name: string; baseUrl: () => s
   const site = () => `${options.baseUrl()}/exchanger/${options.name}`
 
   function ipnBody(order: Order, badHash: boolean) {
-    const fields = {
-      orderUID: String(order.uid),
-      orderId: order._id,
+    return exchangerIpnForm(order, {
       newStatus: order.status,
-      inAmount: order.inAmount,
-      outAmount: order.outAmount,
-      xml_from: order.xml_from,
-      xml_to: order.xml_to,
       timestamp: String(Date.now()),
-    }
-    const form = new URLSearchParams(fields)
-    order.toValues.forEach((v, i) => {
-      form.set(`toValues[${i}][key]`, v.key)
-      form.set(`toValues[${i}][name]`, v.key)
-      form.set(`toValues[${i}][value]`, order.hideOutData ? "***" : v.value)
+      ipnSecret: badHash ? "wrong" : order.ipnSecret ?? "",
     })
-    form.set("hash", exchangerIpnHash(fields, badHash ? "wrong" : order.ipnSecret ?? ""))
-    return form.toString()
   }
 
   /** The engine sends each IPN once; the mode decides what happens to it. */

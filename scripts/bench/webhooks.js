@@ -1,7 +1,7 @@
 /**
  * Genuine gateway notifications for real payment sessions, built the way the
  * sandbox builds them (sandbox/romb.ts `webhookBody`, rubitpay.ts `notify`,
- * exchanger.ts `ipnBody`) with the sandbox's own signers (sandbox/signers.ts)
+ * exchanger.ts `exchangerIpnForm`) with the sandbox's own signers (sandbox/signers.ts)
  * from the gateway order the sandbox holds (its control API), so the plugin
  * verifies them exactly as it verifies the sandbox's deliveries. Needs
  * ts-node registered (the sandbox is TypeScript).
@@ -13,10 +13,11 @@ const JSON_TYPE = "application/json"
 const FORM = "application/x-www-form-urlencoded"
 
 function sandboxCode() {
-  const { rombSignature, rubitPaySignature, exchangerIpnHash } = require("../../sandbox/signers")
+  const { rombSignature, rubitPaySignature } = require("../../sandbox/signers")
   const { JsonLexeme, jsonText } = require("../../sandbox/body-text")
   const { ROMB_SANDBOX_MERCHANT } = require("../../sandbox/romb")
-  return { rombSignature, rubitPaySignature, exchangerIpnHash, JsonLexeme, jsonText, ROMB_SANDBOX_MERCHANT }
+  const { exchangerIpnForm } = require("../../sandbox/exchanger")
+  return { rombSignature, rubitPaySignature, exchangerIpnForm, JsonLexeme, jsonText, ROMB_SANDBOX_MERCHANT }
 }
 
 /** One webhook: where it goes (path and query, for the plugin's route) and its bytes. */
@@ -77,31 +78,15 @@ async function rubitPayWebhooks(sandboxUrl, sessionId, registration) {
  * now, as the plugin refuses IPNs older than its window.
  */
 async function exchangerWebhooks(sandboxUrl, site, session) {
-  const { exchangerIpnHash } = sandboxCode()
+  const { exchangerIpnForm } = sandboxCode()
   const uid = session.data.gateway_reference
   const { data: order } = await axios.get(`${sandboxUrl}/__control/exchanger/${site}/orders/${uid}`)
   const ipnUrl = new URL(order.ipnUrl)
   return {
     gateway: "exchanger",
     build(status) {
-      const fields = {
-        orderUID: String(order.uid),
-        orderId: order._id,
-        newStatus: status,
-        inAmount: order.inAmount,
-        outAmount: order.outAmount,
-        xml_from: order.xml_from,
-        xml_to: order.xml_to,
-        timestamp: String(Date.now()),
-      }
-      const form = new URLSearchParams(fields)
-      order.toValues.forEach((v, i) => {
-        form.set(`toValues[${i}][key]`, v.key)
-        form.set(`toValues[${i}][name]`, v.key)
-        form.set(`toValues[${i}][value]`, order.hideOutData ? "***" : v.value)
-      })
-      form.set("hash", exchangerIpnHash(fields, order.ipnSecret ?? ""))
-      return webhook(`exchanger_${site}`, form.toString(), FORM, ipnUrl.search.slice(1))
+      const form = exchangerIpnForm(order, { newStatus: status, timestamp: String(Date.now()), ipnSecret: order.ipnSecret ?? "" })
+      return webhook(`exchanger_${site}`, form, FORM, ipnUrl.search.slice(1))
     },
   }
 }
