@@ -327,6 +327,77 @@ export type MatrixInput<P, S = unknown> = {
 /** Typed in one place, listed with the others in `faultMatrices`. */
 export const defineMatrix = <P, S>(input: MatrixInput<P, S>) => input as MatrixInput<any, any>
 
+/** The payment session every gateway's fault tests pay for (and the order number of gateways that take one). */
+export const SESSION_ID = "payses_01JQ8Z3K4M5N6P7Q8R9S0T1V2W"
+
+/** What Medusa passes to initiatePayment in the fault tests: 1790.50 RUB for SESSION_ID, the customer's email. */
+export const initiateInput = () => ({
+  amount: 1790.5,
+  currency_code: "rub",
+  data: { session_id: SESSION_ID },
+  context: { customer: { email: "shopper@example.com" } } as any,
+})
+
+/** The requests one provider call made of a gateway call, e.g. its attempts. */
+export const requestsOf = (outcome: Outcome, call: string) => outcome.requests.filter((request) => request.call === call)
+
+/** How a fault message names a call by default: the call itself, e.g. "order/create". */
+const namedCall = (call: string) => new RegExp(call.replace("/", "\\/"))
+
+/** What is particular to one gateway in its fault tests; the servers, faults and matrix are common (gatewayFaultTests). */
+export type GatewayFaultSpec<P, S> = {
+  title: string
+  /** Names the gateway call of a request (e.g. "invoice/create"), undefined for anything else. */
+  identify: (method: string, path: string) => string | undefined
+  /** How the gateway answers its calls when nothing is wrong, in an entry's `state`; fresh per server. */
+  answers: (state?: S) => NormalAnswers
+  /** The provider under test (or a maker of it) talking to `server`. */
+  provider: (server: FaultServer, timeoutMs: number) => P
+  /** The gateway's own refusals of the credentials: every call meets them besides COMMON_FAULTS. */
+  refusals: Fault[]
+  /** What a fault message must name: the gateway, and each call (by default the call itself). */
+  gateway: RegExp
+  callPattern?: (call: string) => RegExp
+  /** What no message may carry. */
+  secrets: string[]
+}
+
+/** A run of a provider call against one fault server (see outcomeOf). */
+type ProviderRun<P> = (provider: P, server: FaultServer) => Promise<unknown>
+
+/**
+ * One gateway's fault tests, built from its spec: the faults its calls meet,
+ * its matrix for `faultMatrices`, and single runs for the tests beside it.
+ */
+export function gatewayFaultTests<P, S = unknown>(spec: GatewayFaultSpec<P, S>) {
+  const start = (answers: NormalAnswers = spec.answers()) => FaultServer.start(spec.identify, answers)
+  /** `run` against a gateway answering as `answers` (by default, as normal), prepared by `prepare`. */
+  const outcome = (prepare: (server: FaultServer) => void, run: ProviderRun<P>, answers?: NormalAnswers) =>
+    outcomeOf(
+      () => start(answers),
+      prepare,
+      // a lost answer is silence: the short timeout keeps these runs quick
+      (server) => run(spec.provider(server, SILENT_TIMEOUT_MS), server)
+    )
+  return {
+    faults: [...COMMON_FAULTS, ...spec.refusals],
+    matrix: (entries: MatrixEntry<P, S>[]) =>
+      defineMatrix<P, S>({
+        title: spec.title,
+        start: (entry) => start(spec.answers(entry.state)),
+        provider: spec.provider,
+        entries,
+        gateway: spec.gateway,
+        callPattern: spec.callPattern ?? namedCall,
+        secrets: spec.secrets,
+      }),
+    outcome,
+    /** `run` where the gateway processes the first `call` but its answer never comes (the client's retry gets the next). */
+    answerLostOnce: (call: string, run: ProviderRun<P>, answers?: NormalAnswers) =>
+      outcome((server) => void server.fault(call, ANSWER_LOST, 1), run, answers),
+  }
+}
+
 /**
  * Declares the suites of the gateways' matrices. Each entry is first run
  * without a fault (it must succeed, so the fault is what makes a faulted run
@@ -363,7 +434,7 @@ export function faultMatrices(inputs: MatrixInput<any, any>[], concurrency = 32)
               call: entry.call,
               via: entry.via,
               fault: fault.name,
-              attempts: outcome.requests.filter((r) => r.call === entry.call).length,
+              attempts: requestsOf(outcome, entry.call).length,
               result: describeResult(outcome),
               ms: outcome.ms,
             })
@@ -394,7 +465,7 @@ export function faultMatrices(inputs: MatrixInput<any, any>[], concurrency = 32)
           const outcome = controls.get(entry)!
           if (entry.control) entry.control(outcome)
           else expect(outcome.error).toBeUndefined()
-          expect(outcome.requests.filter((r) => r.call === entry.call)).toHaveLength(1)
+          expect(requestsOf(outcome, entry.call)).toHaveLength(1)
         })
 
         it.each(entry.faults.map((fault) => [fault.name, fault] as const))("%s", (_name, fault) => {
@@ -406,7 +477,7 @@ export function faultMatrices(inputs: MatrixInput<any, any>[], concurrency = 32)
             secrets: input.secrets,
             gatewayErrorAllowed: entry.gatewayErrorAllowed,
           })
-          expect(outcome.requests.filter((r) => r.call === entry.call)).toHaveLength(attemptsFor(fault, entry.idempotent))
+          expect(requestsOf(outcome, entry.call)).toHaveLength(attemptsFor(fault, entry.idempotent))
           entry.extra?.(outcome, fault)
         })
       })

@@ -1,18 +1,14 @@
 import { ExchangerProviderService } from "../exchanger/service"
 import { orderIpnSecret } from "../exchanger/signature"
 import {
-  ANSWER_LOST,
   answerFault,
-  COMMON_FAULTS,
   expectGatewayFault,
-  Fault,
-  defineMatrix,
-  FaultServer,
+  gatewayFaultTests,
   MatrixEntry,
   NormalAnswers,
   Outcome,
-  outcomeOf,
-  SILENT_TIMEOUT_MS,
+  requestsOf,
+  SESSION_ID,
 } from "./gateway-fault-server"
 
 /**
@@ -23,9 +19,8 @@ import {
  * order/update-status (setting the same status twice changes nothing) are.
  */
 
-const SESSION = "payses_01JQ8Z3K4M5N6P7Q8R9S0T1V2W"
 const IPN_SECRET = "exch-ipn-S3CRET-2468"
-const ORDER_IPN_SECRET = orderIpnSecret(IPN_SECRET, SESSION)
+const ORDER_IPN_SECRET = orderIpnSecret(IPN_SECRET, SESSION_ID)
 const ORDER_SECRET = "ordS3CRETdGqwF2M2eBPaSN1G5l"
 const CARD = "4111111111111111"
 const WALLET = "TXYZabcdefghijkmnopqrstuvwxyz12345"
@@ -57,26 +52,11 @@ function exchanger(state: State = {}) {
   return { answers, order }
 }
 
-const identify = (_method: string, path: string) => /^\/api\/public\/exchanger\/(order\/[a-z-]+)$/.exec(path)?.[1]
-
-const provider = (server: FaultServer, timeoutMs = SILENT_TIMEOUT_MS) =>
-  new ExchangerProviderService(
-    {},
-    {
-      preset: "obmin",
-      apiUrl: `${server.url}/api`,
-      ipnSecret: IPN_SECRET,
-      backendUrl: "http://localhost:9000",
-      routes: { rub: { routeId: "65a1f0c2e4b0a1b2c3d4e5f6", toValues: [{ key: "wallet", value: WALLET }], customerFromKeys: ["card"] } },
-      timeoutMs,
-    }
-  )
-
 const initiate = (p: ExchangerProviderService) =>
-  p.initiatePayment({ amount: 1790.5, currency_code: "rub", data: { session_id: SESSION, from_values: { card: CARD } } })
+  p.initiatePayment({ amount: 1790.5, currency_code: "rub", data: { session_id: SESSION_ID, from_values: { card: CARD } } })
 
 const orderData = (status = "new") => ({
-  session_id: SESSION,
+  session_id: SESSION_ID,
   gateway: "exchanger",
   gateway_reference: UID,
   order_secret: ORDER_SECRET,
@@ -86,31 +66,50 @@ const orderData = (status = "new") => ({
   redirect_url: `https://www.obmin.me/uk/payment/${UID}/${ORDER_SECRET}`,
 })
 
-/** Refusals in the engine's own `{ success: false, error }` shape. */
-const ENGINE_REFUSALS: Fault[] = [
-  answerFault("HTTP 401 in the engine's error shape", "misconfigured", 401, {
-    success: false,
-    error: { apiError: true, message: "Unauthorized", errorType: "auth", object: null, errorCode: 401 },
-  }),
-  {
-    // the engine quotes an invalid value in its message ("Param wallet isn't valid: bad"): never a secret
-    name: "HTTP 403 quoting what it was sent",
-    kind: "misconfigured",
-    transport: false,
-    act: (res, request) => {
-      const sent = { ...request.query, ...(typeof request.body === "object" ? request.body : {}) }
-      res.writeHead(403, { "Content-Type": "application/json" })
-      res.end(JSON.stringify({ success: false, error: { message: `Forbidden: ${JSON.stringify(sent)}`, errorCode: 403 } }))
+const exchangerTests = gatewayFaultTests<ExchangerProviderService, State>({
+  title: "Exchanger",
+  identify: (_method, path) => /^\/api\/public\/exchanger\/(order\/[a-z-]+)$/.exec(path)?.[1],
+  answers: (state) => exchanger(state).answers,
+  provider: (server, timeoutMs) =>
+    new ExchangerProviderService(
+      {},
+      {
+        preset: "obmin",
+        apiUrl: `${server.url}/api`,
+        ipnSecret: IPN_SECRET,
+        backendUrl: "http://localhost:9000",
+        routes: { rub: { routeId: "65a1f0c2e4b0a1b2c3d4e5f6", toValues: [{ key: "wallet", value: WALLET }], customerFromKeys: ["card"] } },
+        timeoutMs,
+      }
+    ),
+  // in the engine's own `{ success: false, error }` shape
+  refusals: [
+    answerFault("HTTP 401 in the engine's error shape", "misconfigured", 401, {
+      success: false,
+      error: { apiError: true, message: "Unauthorized", errorType: "auth", object: null, errorCode: 401 },
+    }),
+    {
+      // the engine quotes an invalid value in its message ("Param wallet isn't valid: bad"): never a secret
+      name: "HTTP 403 quoting what it was sent",
+      kind: "misconfigured",
+      transport: false,
+      act: (res, request) => {
+        const sent = { ...request.query, ...(typeof request.body === "object" ? request.body : {}) }
+        res.writeHead(403, { "Content-Type": "application/json" })
+        res.end(JSON.stringify({ success: false, error: { message: `Forbidden: ${JSON.stringify(sent)}`, errorCode: 403 } }))
+      },
     },
-  },
-]
-const FAULTS = [...COMMON_FAULTS, ...ENGINE_REFUSALS]
+  ],
+  gateway: /\bExchanger obmin\b/,
+  secrets: SECRETS,
+})
 
-const calls = (outcome: Outcome, call: string) => outcome.requests.filter((r) => r.call === call).length
+/** A status answer without the order it is about. */
+const NO_ORDER = answerFault("success without the order", "unavailable", 200, { success: true, data: {} })
 
 /** Every order/get attempt asked about the session's order. */
 const sameOrderAsked = (outcome: Outcome) => {
-  for (const get of outcome.requests.filter((r) => r.call === "order/get")) {
+  for (const get of requestsOf(outcome, "order/get")) {
     expect(get.query).toEqual({ orderUID: UID, orderSecret: ORDER_SECRET })
   }
 }
@@ -121,7 +120,7 @@ const ENTRIES: MatrixEntry<ExchangerProviderService, State>[] = [
     via: "initiatePayment",
     idempotent: false,
     faults: [
-      ...FAULTS,
+      ...exchangerTests.faults,
       answerFault("success without the order's secret", "unavailable", 200, { success: true, data: { uid: Number(UID) } }),
       {
         // a refusal, not a fault: the engine quotes the fields it refuses, the message must still carry no secret
@@ -169,7 +168,7 @@ const ENTRIES: MatrixEntry<ExchangerProviderService, State>[] = [
       via,
       idempotent: true,
       state: { status },
-      faults: [...FAULTS, answerFault("success without the order", "unavailable", 200, { success: true, data: {} })],
+      faults: [...exchangerTests.faults, NO_ORDER],
       run,
       control: (outcome) => {
         expect(outcome.error).toBeUndefined()
@@ -178,7 +177,7 @@ const ENTRIES: MatrixEntry<ExchangerProviderService, State>[] = [
       extra: (outcome) => {
         sameOrderAsked(outcome)
         // the order's state is unknown: it is not deleted blindly
-        expect(calls(outcome, "order/update-status")).toBe(0)
+        expect(requestsOf(outcome, "order/update-status")).toHaveLength(0)
       },
     })
   ),
@@ -187,12 +186,12 @@ const ENTRIES: MatrixEntry<ExchangerProviderService, State>[] = [
     via: "reconcileSession",
     idempotent: true,
     state: { status: "done" },
-    faults: [...FAULTS, answerFault("success without the order", "unavailable", 200, { success: true, data: {} })],
-    run: (p) => p.reconcileSession({ id: SESSION, data: orderData(), created_at: new Date() }, Date.now()),
+    faults: [...exchangerTests.faults, NO_ORDER],
+    run: (p) => p.reconcileSession({ id: SESSION_ID, data: orderData(), created_at: new Date() }, Date.now()),
     control: (outcome) => expect(outcome.value).toMatchObject({ action: "captured", data: { gateway_status: "done" } }),
     extra: (outcome) => {
       sameOrderAsked(outcome)
-      expect(calls(outcome, "order/update-status")).toBe(0)
+      expect(requestsOf(outcome, "order/update-status")).toHaveLength(0)
     },
     gatewayErrorAllowed: true,
   },
@@ -202,12 +201,12 @@ const ENTRIES: MatrixEntry<ExchangerProviderService, State>[] = [
       via: method,
       idempotent: true,
       state: { status: "new" },
-      faults: FAULTS,
+      faults: exchangerTests.faults,
       run: (p) => p[method]({ data: orderData() }),
       control: (outcome) => expect(outcome.value).toEqual({ data: expect.objectContaining({ gateway_status: "deleted" }) }),
       extra: (outcome) => {
-        expect(calls(outcome, "order/get")).toBeGreaterThanOrEqual(1)
-        for (const update of outcome.requests.filter((r) => r.call === "order/update-status" && r.body !== undefined)) {
+        expect(requestsOf(outcome, "order/get").length).toBeGreaterThanOrEqual(1)
+        for (const update of requestsOf(outcome, "order/update-status").filter((r) => r.body !== undefined)) {
           expect(update.body).toEqual({ orderUID: UID, orderSecret: ORDER_SECRET, status: "deleted" })
         }
       },
@@ -218,33 +217,25 @@ const ENTRIES: MatrixEntry<ExchangerProviderService, State>[] = [
     via: "reconcileSession (expired order)",
     idempotent: true,
     state: { status: "waitPayment" },
-    faults: FAULTS,
+    faults: exchangerTests.faults,
     run: (p) =>
-      p.reconcileSession({ id: SESSION, data: orderData(), created_at: new Date(Date.now() - 2 * 24 * 3600_000) }, Date.now()),
+      p.reconcileSession({ id: SESSION_ID, data: orderData(), created_at: new Date(Date.now() - 2 * 24 * 3600_000) }, Date.now()),
     control: (outcome) => expect(outcome.value).toMatchObject({ action: "canceled", data: { gateway_status: "expired" } }),
-    extra: (outcome) => expect(calls(outcome, "order/get")).toBeGreaterThanOrEqual(1),
+    extra: (outcome) => expect(requestsOf(outcome, "order/get").length).toBeGreaterThanOrEqual(1),
     gatewayErrorAllowed: true,
   },
 ]
 
-export const exchangerMatrix = defineMatrix<ExchangerProviderService, State>({
-  title: "Exchanger",
-  start: (entry) => FaultServer.start(identify, exchanger(entry.state).answers),
-  provider,
-  entries: ENTRIES,
-  gateway: /\bExchanger obmin\b/,
-  callPattern: (call) => new RegExp(call.replace("/", "\\/")),
-  secrets: SECRETS,
-})
+export const exchangerMatrix = exchangerTests.matrix(ENTRIES)
 
 /** A timeout, then the retry: where the code retries, one gateway order and success. */
 export function describeExchangerRetries() {
   describe("Exchanger: a timeout, then the retry", () => {
     it("order/get times out once, the retry answers: the payment is captured", async () => {
-      const outcome = await outcomeOf(
-        () => FaultServer.start(identify, exchanger({ status: "done" }).answers),
-        (server) => server.fault("order/get", ANSWER_LOST, 1),
-        (server) => provider(server).authorizePayment({ data: orderData() })
+      const outcome = await exchangerTests.answerLostOnce(
+        "order/get",
+        (p) => p.authorizePayment({ data: orderData() }),
+        exchanger({ status: "done" }).answers
       )
       expect(outcome.error).toBeUndefined()
       expect(outcome.value).toMatchObject({ status: "captured" })
@@ -253,11 +244,7 @@ export function describeExchangerRetries() {
 
     it("order/update-status deletes the order but its answer is lost; the retry is answered alike: deleted once", async () => {
       const gateway = exchanger({ status: "new" })
-      const outcome = await outcomeOf(
-        () => FaultServer.start(identify, gateway.answers),
-        (server) => server.fault("order/update-status", ANSWER_LOST, 1),
-        (server) => provider(server).cancelPayment({ data: orderData() })
-      )
+      const outcome = await exchangerTests.answerLostOnce("order/update-status", (p) => p.cancelPayment({ data: orderData() }), gateway.answers)
       expect(outcome.value).toEqual({ data: expect.objectContaining({ gateway_status: "deleted" }) })
       expect(outcome.requests.map((r) => r.call)).toEqual(["order/get", "order/update-status", "order/update-status"])
       expect(gateway.order.status).toBe("deleted")
@@ -265,11 +252,7 @@ export function describeExchangerRetries() {
 
     it("order/create times out: never repeated (a repeat is a second order); one order at most, no payment page", async () => {
       const gateway = exchanger()
-      const outcome = await outcomeOf(
-        () => FaultServer.start(identify, gateway.answers),
-        (server) => server.fault("order/create", ANSWER_LOST, 1),
-        (server) => initiate(provider(server))
-      )
+      const outcome = await exchangerTests.answerLostOnce("order/create", initiate, gateway.answers)
       expectGatewayFault(outcome, { kind: "unavailable", gateway: /Exchanger obmin/, call: /order\/create/, secrets: SECRETS })
       expect(outcome.requests.map((r) => r.call)).toEqual(["order/create"])
       expect(gateway.order.created).toBe(1)

@@ -1,17 +1,5 @@
 import { RubitPayProviderService } from "../rubitpay/service"
-import {
-  ANSWER_LOST,
-  answerFault,
-  COMMON_FAULTS,
-  Fault,
-  defineMatrix,
-  FaultServer,
-  MatrixEntry,
-  NormalAnswers,
-  Outcome,
-  outcomeOf,
-  SILENT_TIMEOUT_MS,
-} from "./gateway-fault-server"
+import { answerFault, gatewayFaultTests, initiateInput, MatrixEntry, NormalAnswers, Outcome, requestsOf, SESSION_ID } from "./gateway-fault-server"
 
 /**
  * RubitPay (issue 11): every invoice call — try, create, hold, charge,
@@ -22,7 +10,6 @@ import {
  * So transport faults are retried, and every retry carries the same keys.
  */
 
-const SESSION = "payses_01JQ8Z3K4M5N6P7Q8R9S0T1V2W"
 const SECRET_KEY = "rp-key-S3CRET-9988zz"
 const SHOP_ID = "rp-shop-4411"
 const AMOUNT = "1790.50"
@@ -55,29 +42,13 @@ function rubitPay(state: State = {}) {
   return { answers, invoices, refunds }
 }
 
-const identify = (_method: string, path: string) => /^\/rubitpay\/(invoice\/[a-z-]+)$/.exec(path)?.[1]
-
-const make =
-  (server: FaultServer, timeoutMs = SILENT_TIMEOUT_MS): Make =>
-  (overrides = {}) =>
-    new RubitPayProviderService(
-      {},
-      { shopId: SHOP_ID, secretKey: SECRET_KEY, baseUrl: `${server.url}/rubitpay`, timeoutMs, ...overrides }
-    )
-
 const SINGLE = { capture: true }
 const TWO_STEP = { capture: false }
 
-const initiate = (p: RubitPayProviderService) =>
-  p.initiatePayment({
-    amount: 1790.5,
-    currency_code: "rub",
-    data: { session_id: SESSION },
-    context: { customer: { email: "shopper@example.com" } } as any,
-  })
+const initiate = (p: RubitPayProviderService) => p.initiatePayment(initiateInput())
 
 const sessionData = (flow: "single_step" | "two_step", status = "created") => ({
-  session_id: SESSION,
+  session_id: SESSION_ID,
   gateway: "rubitpay",
   gateway_flow: flow,
   gateway_amount: AMOUNT,
@@ -88,12 +59,23 @@ const sessionData = (flow: "single_step" | "two_step", status = "created") => ({
   redirect_url: "https://pay.rubitpay.example/invoice/700001",
 })
 
-/** Refusals of the credentials in RubitPay's own answer shape. */
-const RUBITPAY_REFUSALS: Fault[] = [
-  answerFault("HTTP 401 {result:false}", "misconfigured", 401, { result: false, message: "Unauthorized" }),
-  answerFault("HTTP 403 {result:false, invalid_shop}", "misconfigured", 403, { result: false, error_code: "invalid_shop" }),
-]
-const FAULTS = [...COMMON_FAULTS, ...RUBITPAY_REFUSALS]
+const rubitPayTests = gatewayFaultTests<Make, State>({
+  title: "RubitPay",
+  identify: (_method, path) => /^\/rubitpay\/(invoice\/[a-z-]+)$/.exec(path)?.[1],
+  answers: (state) => rubitPay(state).answers,
+  provider: (server, timeoutMs) => (overrides = {}) =>
+    new RubitPayProviderService({}, { shopId: SHOP_ID, secretKey: SECRET_KEY, baseUrl: `${server.url}/rubitpay`, timeoutMs, ...overrides }),
+  // in RubitPay's own answer shape
+  refusals: [
+    answerFault("HTTP 401 {result:false}", "misconfigured", 401, { result: false, message: "Unauthorized" }),
+    answerFault("HTTP 403 {result:false, invalid_shop}", "misconfigured", 403, { result: false, error_code: "invalid_shop" }),
+  ],
+  gateway: /\bRubitPay\b/,
+  // "invoice/create" is not "invoice/create-refund"
+  callPattern: (call) => new RegExp(`${call.replace("/", "\\/")}(?!-)`),
+  secrets: [SECRET_KEY],
+})
+
 /** A success without the payment page the doc promises. */
 const NO_PAGE = answerFault("{result:true} without redirect_url", "unavailable", 200, { result: true })
 /** A status answer that says no status. */
@@ -103,11 +85,17 @@ const NO_STATUS = answerFault("{result:true} without a status", "unavailable", 2
 const sameKeys =
   (call: string, keys: Record<string, string>) =>
   (outcome: Outcome): void => {
-    const attempts = outcome.requests.filter((r) => r.call === call && r.body !== undefined)
+    const attempts = requestsOf(outcome, call).filter((r) => r.body !== undefined)
     for (const attempt of attempts) expect(attempt.body).toEqual(expect.objectContaining({ shop_id: SHOP_ID, ...keys }))
   }
 
-const calls = (outcome: Outcome, call: string) => outcome.requests.filter((r) => r.call === call).length
+/** A refund of 500.00 keyed by Medusa's idempotency key. */
+const refund = (make: Make) =>
+  make(SINGLE).refundPayment({
+    data: sessionData("single_step", "success"),
+    amount: 500,
+    context: { idempotency_key: "refund_01JQ8Z" } as any,
+  })
 
 const opened = (outcome: Outcome) => {
   expect(outcome.error).toBeUndefined()
@@ -123,46 +111,46 @@ const ENTRIES: MatrixEntry<Make, State>[] = [
     call: "invoice/try",
     via: "initiatePayment (single-step)",
     idempotent: true,
-    faults: FAULTS,
+    faults: rubitPayTests.faults,
     run: (p) => initiate(p(SINGLE)),
     control: opened,
     extra: (outcome) => {
-      sameKeys("invoice/try", { shop_order_id: SESSION, amount: AMOUNT })(outcome)
-      expect(calls(outcome, "invoice/create")).toBe(0)
+      sameKeys("invoice/try", { shop_order_id: SESSION_ID, amount: AMOUNT })(outcome)
+      expect(requestsOf(outcome, "invoice/create")).toHaveLength(0)
     },
   },
   {
     call: "invoice/try",
     via: "initiatePayment (two-step)",
     idempotent: true,
-    faults: FAULTS,
+    faults: rubitPayTests.faults,
     run: (p) => initiate(p(TWO_STEP)),
     control: opened,
-    extra: (outcome) => expect(calls(outcome, "invoice/hold")).toBe(0),
+    extra: (outcome) => expect(requestsOf(outcome, "invoice/hold")).toHaveLength(0),
   },
   {
     call: "invoice/create",
     via: "initiatePayment (single-step)",
     idempotent: true,
-    faults: [...FAULTS, NO_PAGE],
+    faults: [...rubitPayTests.faults, NO_PAGE],
     run: (p) => initiate(p(SINGLE)),
     control: opened,
     extra: (outcome) => {
-      sameKeys("invoice/create", { shop_order_id: SESSION, amount: AMOUNT, currency: "RUB" })(outcome)
+      sameKeys("invoice/create", { shop_order_id: SESSION_ID, amount: AMOUNT, currency: "RUB" })(outcome)
       // invoice/try answered before the fault (a retry of it, were the machine slow, changes nothing)
-      expect(calls(outcome, "invoice/try")).toBeGreaterThanOrEqual(1)
+      expect(requestsOf(outcome, "invoice/try").length).toBeGreaterThanOrEqual(1)
     },
   },
   {
     call: "invoice/hold",
     via: "initiatePayment (two-step)",
     idempotent: true,
-    faults: [...FAULTS, NO_PAGE],
+    faults: [...rubitPayTests.faults, NO_PAGE],
     run: (p) => initiate(p(TWO_STEP)),
     control: opened,
     extra: (outcome) => {
-      sameKeys("invoice/hold", { shop_order_id: SESSION, amount: AMOUNT, currency: "RUB" })(outcome)
-      expect(calls(outcome, "invoice/create")).toBe(0)
+      sameKeys("invoice/hold", { shop_order_id: SESSION_ID, amount: AMOUNT, currency: "RUB" })(outcome)
+      expect(requestsOf(outcome, "invoice/create")).toHaveLength(0)
     },
   },
   {
@@ -170,13 +158,13 @@ const ENTRIES: MatrixEntry<Make, State>[] = [
     via: "capturePayment (two-step)",
     idempotent: true,
     state: { checkStatus: "hold" },
-    faults: FAULTS,
+    faults: rubitPayTests.faults,
     run: (p) => p(TWO_STEP).capturePayment({ data: sessionData("two_step", "hold") }),
     control: (outcome) => expect(outcome.value).toEqual({ data: expect.objectContaining({ gateway_status: "success" }) }),
     extra: (outcome) => {
-      sameKeys("invoice/charge", { shop_order_id: SESSION })(outcome)
+      sameKeys("invoice/charge", { shop_order_id: SESSION_ID })(outcome)
       // the fault stands: no "captured" from anything else
-      expect(calls(outcome, "invoice/check")).toBe(0)
+      expect(requestsOf(outcome, "invoice/check")).toHaveLength(0)
     },
   },
   ...(["cancelPayment", "deletePayment"] as const).map(
@@ -185,12 +173,12 @@ const ENTRIES: MatrixEntry<Make, State>[] = [
       via: `${method} (two-step)`,
       idempotent: true,
       state: { checkStatus: "hold" },
-      faults: FAULTS,
+      faults: rubitPayTests.faults,
       run: (p) => p(TWO_STEP)[method]({ data: sessionData("two_step", "hold") }),
       control: (outcome) => expect(outcome.value).toEqual({ data: expect.objectContaining({ gateway_status: "fail" }) }),
       extra: (outcome) => {
-        sameKeys("invoice/unhold", { shop_order_id: SESSION })(outcome)
-        expect(calls(outcome, "invoice/check")).toBe(0)
+        sameKeys("invoice/unhold", { shop_order_id: SESSION_ID })(outcome)
+        expect(requestsOf(outcome, "invoice/check")).toHaveLength(0)
       },
     })
   ),
@@ -208,13 +196,13 @@ const ENTRIES: MatrixEntry<Make, State>[] = [
       via,
       idempotent: true,
       state: { checkStatus },
-      faults: [...FAULTS, NO_STATUS],
+      faults: [...rubitPayTests.faults, NO_STATUS],
       run: (p) => run(p(SINGLE)),
       control: (outcome) => {
         expect(outcome.error).toBeUndefined()
         expect(JSON.stringify(outcome.value)).toContain(`"gateway_status":"${checkStatus}"`)
       },
-      extra: sameKeys("invoice/check", { shop_order_id: SESSION }),
+      extra: sameKeys("invoice/check", { shop_order_id: SESSION_ID }),
     })
   ),
   {
@@ -222,38 +210,25 @@ const ENTRIES: MatrixEntry<Make, State>[] = [
     via: "reconcileSession",
     idempotent: true,
     state: { checkStatus: "success" },
-    faults: [...FAULTS, NO_STATUS],
-    run: (p) => p(SINGLE).reconcileSession({ id: SESSION, data: sessionData("single_step"), created_at: new Date(Date.now() - 600_000) }),
+    faults: [...rubitPayTests.faults, NO_STATUS],
+    run: (p) => p(SINGLE).reconcileSession({ id: SESSION_ID, data: sessionData("single_step"), created_at: new Date(Date.now() - 600_000) }),
     control: (outcome) => expect(outcome.value).toMatchObject({ action: "captured", data: { gateway_status: "success" } }),
-    extra: sameKeys("invoice/check", { shop_order_id: SESSION }),
+    extra: sameKeys("invoice/check", { shop_order_id: SESSION_ID }),
     gatewayErrorAllowed: true,
   },
   {
     call: "invoice/create-refund",
     via: "refundPayment",
     idempotent: true,
-    faults: FAULTS,
-    run: (p) =>
-      p(SINGLE).refundPayment({
-        data: sessionData("single_step", "success"),
-        amount: 500,
-        context: { idempotency_key: "refund_01JQ8Z" } as any,
-      }),
+    faults: rubitPayTests.faults,
+    run: refund,
     control: (outcome) =>
       expect(outcome.value).toEqual({ data: expect.objectContaining({ refunds: [{ shop_refund_id: "refund_01JQ8Z", amount: "500.00" }] }) }),
-    extra: sameKeys("invoice/create-refund", { shop_order_id: SESSION, shop_refund_id: "refund_01JQ8Z", amount: "500.00" }),
+    extra: sameKeys("invoice/create-refund", { shop_order_id: SESSION_ID, shop_refund_id: "refund_01JQ8Z", amount: "500.00" }),
   },
 ]
 
-export const rubitpayMatrix = defineMatrix<Make, State>({
-  title: "RubitPay",
-  start: (entry) => FaultServer.start(identify, rubitPay(entry.state).answers),
-  provider: make,
-  entries: ENTRIES,
-  gateway: /\bRubitPay\b/,
-  callPattern: (call) => new RegExp(`${call.replace("/", "\\/")}(?!-)`),
-  secrets: [SECRET_KEY],
-})
+export const rubitpayMatrix = rubitPayTests.matrix(ENTRIES)
 
 /** A timeout, then the retry: where the code retries, one gateway order and success. */
 export function describeRubitPayRetries() {
@@ -263,33 +238,20 @@ export function describeRubitPayRetries() {
       ["two-step", "invoice/hold", TWO_STEP],
     ] as const)("%s: %s is processed but its answer lost; the retry gets the same invoice: one invoice, a payment page", async (_flow, call, flow) => {
       const gateway = rubitPay()
-      const outcome = await outcomeOf(
-        () => FaultServer.start(identify, gateway.answers),
-        (server) => server.fault(call, ANSWER_LOST, 1),
-        (server) => initiate(make(server)(flow))
-      )
+      const outcome = await rubitPayTests.answerLostOnce(call, (make) => initiate(make(flow)), gateway.answers)
       opened(outcome)
-      const attempts = outcome.requests.filter((r) => r.call === call)
+      const attempts = requestsOf(outcome, call)
       expect(attempts).toHaveLength(2)
-      expect(attempts.map((r) => r.body.shop_order_id)).toEqual([SESSION, SESSION])
+      expect(attempts.map((r) => r.body.shop_order_id)).toEqual([SESSION_ID, SESSION_ID])
       expect(attempts[1].body).toEqual(attempts[0].body)
-      expect([...gateway.invoices.keys()]).toEqual([SESSION])
+      expect([...gateway.invoices.keys()]).toEqual([SESSION_ID])
     })
 
     it("a refund is processed but its answer lost; the retry carries the same shop_refund_id: one refund", async () => {
       const gateway = rubitPay()
-      const outcome = await outcomeOf(
-        () => FaultServer.start(identify, gateway.answers),
-        (server) => server.fault("invoice/create-refund", ANSWER_LOST, 1),
-        (server) =>
-          make(server)(SINGLE).refundPayment({
-            data: sessionData("single_step", "success"),
-            amount: 500,
-            context: { idempotency_key: "refund_01JQ8Z" } as any,
-          })
-      )
+      const outcome = await rubitPayTests.answerLostOnce("invoice/create-refund", refund, gateway.answers)
       expect(outcome.error).toBeUndefined()
-      expect(outcome.requests.filter((r) => r.call === "invoice/create-refund").map((r) => r.body.shop_refund_id)).toEqual([
+      expect(requestsOf(outcome, "invoice/create-refund").map((r) => r.body.shop_refund_id)).toEqual([
         "refund_01JQ8Z",
         "refund_01JQ8Z",
       ])
@@ -297,10 +259,10 @@ export function describeRubitPayRetries() {
     })
 
     it("a capture is charged but its answer lost; the retry confirms: captured", async () => {
-      const outcome = await outcomeOf(
-        () => FaultServer.start(identify, rubitPay({ checkStatus: "hold" }).answers),
-        (server) => server.fault("invoice/charge", ANSWER_LOST, 1),
-        (server) => make(server)(TWO_STEP).capturePayment({ data: sessionData("two_step", "hold") })
+      const outcome = await rubitPayTests.answerLostOnce(
+        "invoice/charge",
+        (make) => make(TWO_STEP).capturePayment({ data: sessionData("two_step", "hold") }),
+        rubitPay({ checkStatus: "hold" }).answers
       )
       expect(outcome.value).toEqual({ data: expect.objectContaining({ gateway_status: "success" }) })
       expect(outcome.requests.map((r) => r.call)).toEqual(["invoice/charge", "invoice/charge"])
