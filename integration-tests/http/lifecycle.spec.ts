@@ -1,7 +1,5 @@
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import axios from "axios"
-import path from "node:path"
 import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payments"
 import { runGatewayEvent } from "../../src/workflows/run-gateway-event"
 import { buildGatewayEvent } from "../../src/providers/base/redirect-provider"
@@ -10,8 +8,8 @@ import { readRombBody, rombSignature } from "../../src/providers/romb/signature"
 import { adminHeaders } from "../helpers/admin"
 import { rombSandbox } from "../helpers/romb-sandbox"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
-import { seedStore, SeededStore } from "../helpers/seed-store"
-import { createCartReadyForPayment, createPaymentSession, paidOrder, paymentStatus, waitFor } from "../helpers/storefront"
+import { redirectSuite } from "../helpers/redirect-suite"
+import { createPaymentSession, paidOrder, paymentStatus, waitFor } from "../helpers/storefront"
 
 jest.setTimeout(180_000)
 
@@ -26,16 +24,9 @@ const OBMIN = "pp_exchanger_obmin"
  * back, and the operator is told on the order; what the customer merely
  * claims (the exchanger's `inProgress`) makes no order.
  */
-medusaIntegrationTestRunner({
-  cwd: path.join(__dirname, "../.."),
-  inApp: true,
-  testSuite: ({ api, getContainer }) => {
-    let seeded: SeededStore
-    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
-
-    beforeAll(async () => {
-      seeded = await seedStore(getContainer(), { paymentProviderIds: [ROMB, SINGLE, HOLD, OBMIN] })
-    })
+redirectSuite({
+  paymentProviderIds: [ROMB, SINGLE, HOLD, OBMIN],
+  testSuite: ({ api, getContainer, seeded, store, startPayment }) => {
     beforeEach(async () => {
       await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
       await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-hold-shop", `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_hold`)
@@ -43,11 +34,6 @@ medusaIntegrationTestRunner({
       await rombSandbox.setCallbackUrl(`${api.defaults.baseURL}/hooks/payment-gateways/romb_romb`)
     })
 
-    async function start(providerId: string, data: Record<string, unknown> = {}) {
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
-      const session = await createPaymentSession(api, cart.id, providerId, data)
-      return { cart, session }
-    }
     async function payment(orderId: string) {
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
       const { data } = await query.graph({
@@ -69,7 +55,7 @@ medusaIntegrationTestRunner({
       (await axios.post(`${redirectUrl}/${status}`, null, { headers: { Accept: "application/json" } })).data
 
     it("RubitPay two-step: a fail after the held order exists cancels the Medusa payment without calling unhold", async () => {
-      const { cart, session } = await start(HOLD)
+      const { cart, session } = await startPayment(HOLD)
       await rubitPaySandbox.click(session.data.redirect_url, "hold")
       const orderId = await paidOrder(api, cart.id)
       expect((await payment(orderId)).canceled_at).toBeFalsy()
@@ -86,7 +72,7 @@ medusaIntegrationTestRunner({
     })
 
     it("exchanger: the customer's own inProgress makes no order; inProgressPayout makes one; done captures it once", async () => {
-      const { cart, session } = await start(OBMIN, { from_values: { card: "4111111111111111" } })
+      const { cart, session } = await startPayment(OBMIN, { from_values: { card: "4111111111111111" } })
       // the card number went to the exchanger; the public session data keeps only a masked copy
       expect(session.data.from_values).toEqual({ card: "411111******1111" })
       const { data: stored } = await getContainer()
@@ -111,7 +97,7 @@ medusaIntegrationTestRunner({
     })
 
     it("exchanger: returned after the payment was accepted cancels the Medusa payment", async () => {
-      const { cart, session } = await start(OBMIN, { from_values: { card: "4111111111111111" } })
+      const { cart, session } = await startPayment(OBMIN, { from_values: { card: "4111111111111111" } })
       await walk(session.data.redirect_url, "inProgressPayout")
       const orderId = await paidOrder(api, cart.id)
       await walk(session.data.redirect_url, "returned")
@@ -124,7 +110,7 @@ medusaIntegrationTestRunner({
     })
 
     it("a paid cart is frozen until it is the order: changes and new sessions get a clear 400, the order is made for what was paid", async () => {
-      const { cart, session } = await start(ROMB)
+      const { cart, session } = await startPayment(ROMB)
       const total = session.data.gateway_amount as string
       // Romb's PAID is stored, and the process dies before it is processed
       const paid = buildGatewayEvent("sandbox-romb-private", {
@@ -150,7 +136,7 @@ medusaIntegrationTestRunner({
       ])
 
       const more = await api
-        .post(`/store/carts/${cart.id}/line-items`, { variant_id: seeded.variantId, quantity: 1 }, store())
+        .post(`/store/carts/${cart.id}/line-items`, { variant_id: seeded().variantId, quantity: 1 }, store())
         .catch((e) => e.response)
       expect(more.status).toBe(400)
       expect(more.data.message).toMatch(/^This cart is paid \(pp_romb_romb, status PAID\); it cannot change any more/)
@@ -180,7 +166,7 @@ medusaIntegrationTestRunner({
         const { data } = await api.post("/auth/user/emailpass", { email: "admin@example.com", password: "supersecret" })
         return { headers: { authorization: `Bearer ${data.token}` } }
       })
-      const { cart, session } = await start(ROMB)
+      const { cart, session } = await startPayment(ROMB)
       await rombSandbox.pay(session.data.redirect_url)
       const orderId = await paidOrder(api, cart.id)
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
@@ -227,7 +213,7 @@ medusaIntegrationTestRunner({
     })
 
     it("a dropped session paid at RubitPay is verified, recorded and flagged with its cart, not answered 404", async () => {
-      const { cart, session: first } = await start(SINGLE)
+      const { cart, session: first } = await startPayment(SINGLE)
       // the shopper goes back and starts over: Medusa drops the first session, its invoice stays payable
       const second = await createPaymentSession(api, cart.id, SINGLE, {})
       expect(second.id).not.toBe(first.id)
@@ -266,7 +252,7 @@ medusaIntegrationTestRunner({
         [SINGLE]
       )
       await rubitPaySandbox.features({ check: true })
-      const { cart, session } = await start(SINGLE)
+      const { cart, session } = await startPayment(SINGLE)
       await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-shop", null)
       await rubitPaySandbox.click(session.data.redirect_url, "pay")
       const started = Date.now()
@@ -290,13 +276,13 @@ medusaIntegrationTestRunner({
 
     it("RubitPay as documented (create/hold answer { result, redirect_url }, no invoice/check): orders are made, references come from the first webhook, a two-step cancel calls unhold once", async () => {
       await rubitPaySandbox.features({ check: false, invoiceId: false })
-      const single = await start(SINGLE)
+      const single = await startPayment(SINGLE)
       expect(single.session.data.gateway_reference).toBeNull()
       await rubitPaySandbox.click(single.session.data.redirect_url, "pay")
       const singleOrder = await paidOrder(api, single.cart.id)
       await waitFor(async () => ((await payment(singleOrder)).captured_at ? true : undefined))
 
-      const held = await start(HOLD)
+      const held = await startPayment(HOLD)
       await rubitPaySandbox.click(held.session.data.redirect_url, "hold")
       const heldOrder = await paidOrder(api, held.cart.id)
       const invoice = await rubitPaySandbox.invoice(held.session.id)
@@ -313,7 +299,7 @@ medusaIntegrationTestRunner({
 
     it("RubitPay invoice/check answering an error does not block a verified webhook: the order is made", async () => {
       await rubitPaySandbox.features({ check: true, checkError: "internal_error" })
-      const { cart, session } = await start(SINGLE)
+      const { cart, session } = await startPayment(SINGLE)
       await rubitPaySandbox.click(session.data.redirect_url, "pay")
       const orderId = await paidOrder(api, cart.id)
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))
@@ -321,7 +307,7 @@ medusaIntegrationTestRunner({
     })
 
     it("a late WAIT after PAID moves nothing back (Romb)", async () => {
-      const { cart, session } = await start(ROMB)
+      const { cart, session } = await startPayment(ROMB)
       await rombSandbox.pay(session.data.redirect_url)
       const orderId = await paidOrder(api, cart.id)
       await waitFor(async () => ((await payment(orderId)).captured_at ? true : undefined))

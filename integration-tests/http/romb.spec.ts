@@ -1,11 +1,9 @@
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import axios from "axios"
-import path from "node:path"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { readRombBody, rombSignature } from "../../src/providers/romb/signature"
 import { adminFeed, adminHeaders } from "../helpers/admin"
-import { seedStore, SeededStore } from "../helpers/seed-store"
+import { redirectSuite } from "../helpers/redirect-suite"
 import { completeCart, createCartReadyForPayment, createPaymentSession, ordersForCart, paymentStatus, waitFor } from "../helpers/storefront"
 import { rombSandbox } from "../helpers/romb-sandbox"
 
@@ -15,27 +13,13 @@ const PROVIDER = "pp_romb_romb"
 const WEBHOOK_PATH = "/hooks/payment-gateways/romb_romb"
 const SECRET = "sandbox-romb-private"
 
-medusaIntegrationTestRunner({
-  cwd: path.join(__dirname, "../.."),
-  inApp: true,
-  testSuite: ({ api, getContainer }) => {
-    let seeded: SeededStore
-    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
-
-    beforeAll(async () => {
-      seeded = await seedStore(getContainer(), { paymentProviderIds: [PROVIDER, "pp_system_default"] })
-    })
-
+redirectSuite({
+  paymentProviderIds: [PROVIDER, "pp_system_default"],
+  testSuite: ({ api, getContainer, seeded, store, startPayment }) => {
     beforeEach(async () => {
       await rombSandbox.reset()
       await rombSandbox.setCallbackUrl(`${api.defaults.baseURL}${WEBHOOK_PATH}`)
     })
-
-    async function startRombPayment(data: Record<string, unknown> = {}) {
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
-      const session = await createPaymentSession(api, cart.id, PROVIDER, data)
-      return { cart, session }
-    }
 
     async function orderWithPayments(orderId: string) {
       const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
@@ -72,7 +56,7 @@ medusaIntegrationTestRunner({
       })
 
     it("creates the Romb order with the session id, amount, numeric currency and customer email", async () => {
-      const { session } = await startRombPayment({ email: "buyer@example.com", phone: "+79991234567" })
+      const { session } = await startPayment(PROVIDER, { email: "buyer@example.com", phone: "+79991234567" })
       expect(session.data).toEqual(
         expect.objectContaining({
           gateway: "romb",
@@ -97,7 +81,7 @@ medusaIntegrationTestRunner({
     })
 
     it("completes a full storefront checkout: pay on Romb, signed webhook, order with the payment captured", async () => {
-      const { cart, session } = await startRombPayment()
+      const { cart, session } = await startPayment(PROVIDER)
 
       const early = await completeCart(api, cart.id)
       expect(early.body.type).toBe("cart")
@@ -158,7 +142,7 @@ medusaIntegrationTestRunner({
     })
 
     it("rejects a forged webhook with 401 and creates no order", async () => {
-      const { cart, session } = await startRombPayment()
+      const { cart, session } = await startPayment(PROVIDER)
       const forged = signedWebhook(
         { id: "tx-forged", order_id: session.id, amount: Number(session.data.gateway_amount), status: "PAID" },
         "not-the-secret"
@@ -176,7 +160,7 @@ medusaIntegrationTestRunner({
     })
 
     it("a storefront cannot fake a paid session through session data", async () => {
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const cart = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
       const response = await createPaymentSession(api, cart.id, PROVIDER, { gateway_status: "PAID" }).catch(
         (e: any) => e.response
       )
@@ -206,7 +190,7 @@ medusaIntegrationTestRunner({
     })
 
     it("rejects a validly signed webhook for a session another provider created", async () => {
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const cart = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
       const other = await createPaymentSession(api, cart.id, "pp_system_default", {})
       const body = signedWebhook({ id: "tx-x", order_id: other.id, amount: 1790.5, status: "PAID" })
       const response = await postWebhook(body)
@@ -217,7 +201,7 @@ medusaIntegrationTestRunner({
     })
 
     it("accepts the webhook as form-urlencoded too, verified the same way", async () => {
-      const { cart, session } = await startRombPayment()
+      const { cart, session } = await startPayment(PROVIDER)
       const fields = {
         id: "tx-form",
         order_id: session.id,
@@ -233,7 +217,7 @@ medusaIntegrationTestRunner({
     })
 
     it("processes 20 concurrent copies of the webhook into one order and one capture", async () => {
-      const { cart, session } = await startRombPayment()
+      const { cart, session } = await startPayment(PROVIDER)
       const body = signedWebhook({
         id: "tx-burst",
         order_id: session.id,
@@ -258,7 +242,7 @@ medusaIntegrationTestRunner({
     })
 
     it("creates exactly one order when the webhook races the storefront's /complete", async () => {
-      const { cart, session } = await startRombPayment()
+      const { cart, session } = await startPayment(PROVIDER)
       const body = signedWebhook({
         id: "tx-race",
         order_id: session.id,
@@ -283,7 +267,7 @@ medusaIntegrationTestRunner({
     })
 
     it("flags a webhook whose amount differs from the session and captures nothing", async () => {
-      const { cart, session } = await startRombPayment()
+      const { cart, session } = await startPayment(PROVIDER)
       const body = signedWebhook({ id: "tx-short", order_id: session.id, amount: 1.5, status: "PAID" })
       const response = await postWebhook(body)
       expect(response.status).toBe(200)
@@ -308,7 +292,7 @@ medusaIntegrationTestRunner({
     })
 
     it("a CANCELED payment creates no order; the customer can pay again with a new session", async () => {
-      const { cart, session } = await startRombPayment()
+      const { cart, session } = await startPayment(PROVIDER)
       const declined = await rombSandbox.decline(session.data.redirect_url)
       expect(declined.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
       await waitFor(async () => ((await paymentStatus(api, cart.id)).status === "canceled" ? true : undefined))
@@ -329,7 +313,7 @@ medusaIntegrationTestRunner({
 
     it("reports Romb's create error clearly and leaves no session", async () => {
       await rombSandbox.failNextCreate({ code: "validation_error", message: "Invalid email format" })
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const cart = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
       const error = await createPaymentSession(api, cart.id, PROVIDER, {}).catch((e: any) => e.response)
       expect(error.status).toBe(400)
       expect(error.data.message).toBe(
@@ -341,7 +325,7 @@ medusaIntegrationTestRunner({
 
     it("reports a gateway timeout clearly, cancels the maybe-created order and leaves no session", async () => {
       await rombSandbox.hangNextCreate(8000)
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const cart = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
       const error = await createPaymentSession(api, cart.id, PROVIDER, {}).catch((e: any) => e.response)
       // a gateway that does not answer: 422 gateway_unavailable (src/lib/errors.ts), not a bug's 500
       expect(error.status).toBe(422)

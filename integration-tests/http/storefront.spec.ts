@@ -1,8 +1,6 @@
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import axios from "axios"
-import path from "node:path"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
-import { seedStore, SeededStore } from "../helpers/seed-store"
+import { redirectSuite } from "../helpers/redirect-suite"
 import { createCartReadyForPayment, createPaymentSession, ordersForCart, paymentStatus, waitFor } from "../helpers/storefront"
 
 jest.setTimeout(180_000)
@@ -12,17 +10,9 @@ const SINGLE = "pp_rubitpay_rubitpay"
 const HOLD = "pp_rubitpay_hold"
 
 /** What a storefront's return page sees: the status route and the names a checkout shows. */
-medusaIntegrationTestRunner({
-  cwd: path.join(__dirname, "../.."),
-  inApp: true,
-  testSuite: ({ api, getContainer }) => {
-    let seeded: SeededStore
-    const store = () => ({ headers: { "x-publishable-api-key": seeded.publishableKey } })
-
-    beforeAll(async () => {
-      seeded = await seedStore(getContainer(), { paymentProviderIds: [ROMB, SINGLE, HOLD] })
-    })
-
+redirectSuite({
+  paymentProviderIds: [ROMB, SINGLE, HOLD],
+  testSuite: ({ api, getContainer, seeded, store, startPayment }) => {
     beforeEach(async () => {
       await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
       await rubitPaySandbox.features({ check: true })
@@ -31,12 +21,6 @@ medusaIntegrationTestRunner({
     const invoiceChecks = async () =>
       (await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.filter((r: { path: string }) => r.path === "/rubitpay/invoice/check")
         .length
-
-    async function start(providerId: string, data: Record<string, unknown> = {}) {
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
-      const session = await createPaymentSession(api, cart.id, providerId, data)
-      return { cart, session }
-    }
 
     it("lists the plugin's registrations with the names a checkout shows", async () => {
       const { data } = await api.get("/store/payment-gateways", store())
@@ -58,7 +42,7 @@ medusaIntegrationTestRunner({
     })
 
     it("a lost webhook: the return page's polling asks RubitPay and the order is made, at most one check per few seconds", async () => {
-      const { cart, session } = await start(SINGLE, { payway: "sbp" })
+      const { cart, session } = await startPayment(SINGLE, { payway: "sbp" })
       await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-shop", null) // the notification never arrives
       const pending = await paymentStatus(api, cart.id)
       expect(pending).toEqual(
@@ -84,7 +68,7 @@ medusaIntegrationTestRunner({
     })
 
     it("a decline: failed with a message that offers another attempt, and the same cart can pay again", async () => {
-      const { cart, session } = await start(HOLD)
+      const { cart, session } = await startPayment(HOLD)
       await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-hold-shop", `${api.defaults.baseURL}/hooks/payment-gateways/rubitpay_hold`)
       await rubitPaySandbox.click(session.data.redirect_url, "decline")
       const failed = await waitFor(async () => {
@@ -105,7 +89,7 @@ medusaIntegrationTestRunner({
     })
 
     it("Romb has no status call: polling never asks it, the message says what the page waits for", async () => {
-      const { cart } = await start(ROMB, { email: "buyer@example.com" })
+      const { cart } = await startPayment(ROMB, { email: "buyer@example.com" })
       const before = (await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.length
       const status = await paymentStatus(api, cart.id)
       expect(status).toEqual(expect.objectContaining({ status: "pending", name: "Romb", message: "Waiting for Romb to confirm the payment…" }))
@@ -115,7 +99,7 @@ medusaIntegrationTestRunner({
     it("an unknown cart is a 404, a cart without a payment is pending with a plain message", async () => {
       const missing = await api.get("/store/carts/cart_missing/payment-status", { ...store(), validateStatus: () => true })
       expect(missing.status).toBe(404)
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
+      const cart = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
       expect(await paymentStatus(api, cart.id)).toEqual({ status: "pending", message: "No payment has been started for this cart." })
     })
   },
