@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto"
-import { ContainerRegistrationKeys, MedusaError, Modules } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import type { ILockingModule, Logger, MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 import type { CartPaymentStatus, StoreCartPaymentStatusResponse } from "../storefront"
+import { paymentSessionFields, QueriedPaymentSession, queryOneById } from "./payment-session-query"
 import { reconcileOneSession } from "./reconcile"
 import { redirectProviderRegistration } from "./registry"
 
@@ -19,13 +20,7 @@ type QueriedCart = {
   order?: { id: string; display_id: number } | null
   payment_collection?: {
     payments?: Array<{ id: string }> | null
-    payment_sessions?: Array<{
-      id: string
-      provider_id: string
-      status: string
-      data: Record<string, unknown> | null
-      created_at: string | Date
-    }> | null
+    payment_sessions?: QueriedPaymentSession[] | null
   } | null
 }
 
@@ -75,26 +70,13 @@ async function takeSyncSlot(container: MedusaContainer, cartId: string): Promise
  * gateway says is processed like a notification.
  */
 export async function cartPaymentStatus(container: MedusaContainer, cartId: string): Promise<StoreCartPaymentStatusResponse> {
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data: carts } = await query.graph({
-    entity: "cart",
-    fields: [
-      "id",
-      "order.id",
-      "order.display_id",
-      "payment_collection.payments.id",
-      "payment_collection.payment_sessions.id",
-      "payment_collection.payment_sessions.provider_id",
-      "payment_collection.payment_sessions.status",
-      "payment_collection.payment_sessions.data",
-      "payment_collection.payment_sessions.created_at",
-    ],
-    filters: { id: cartId },
-  })
-  const cart: QueriedCart | undefined = carts[0]
-  if (!cart) {
-    throw new MedusaError(MedusaError.Types.NOT_FOUND, `Cart ${cartId} was not found.`)
-  }
+  const cart = await queryOneById<QueriedCart>(container, "cart", cartId, [
+    "id",
+    "order.id",
+    "order.display_id",
+    "payment_collection.payments.id",
+    ...paymentSessionFields("payment_collection.payment_sessions"),
+  ])
   const sessions = [...(cart.payment_collection?.payment_sessions ?? [])].sort(
     (a, b) => new Date(b.created_at).getTime() - new Date(a.created_at).getTime()
   )

@@ -1,6 +1,7 @@
-import { ContainerRegistrationKeys, MathBN, MedusaError } from "@medusajs/framework/utils"
+import { MathBN } from "@medusajs/framework/utils"
 import type { BigNumberInput, MedusaContainer } from "@medusajs/framework/types"
 import { SESSION_KEYS } from "../providers/base/session-data"
+import { paymentSessionFields, queryOneById } from "./payment-session-query"
 
 export type OrderGatewaySession = {
   id: string
@@ -30,28 +31,15 @@ const total = (items: Amounts) =>
 
 /** An order's payment sessions that one of the plugin's gateways created; NOT_FOUND for an unknown order. */
 export async function orderGatewaySessions(container: MedusaContainer, orderId: string): Promise<OrderGatewaySession[]> {
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data: orders } = await query.graph({
-    entity: "order",
-    fields: [
-      "id",
-      "status",
-      "payment_collections.payment_sessions.id",
-      "payment_collections.payment_sessions.provider_id",
-      "payment_collections.payment_sessions.status",
-      "payment_collections.payment_sessions.data",
-      "payment_collections.payment_sessions.created_at",
-      "payment_collections.payments.id",
-      "payment_collections.payments.payment_session_id",
-      "payment_collections.payments.captures.amount",
-      "payment_collections.payments.refunds.amount",
-    ],
-    filters: { id: orderId },
-  })
-  const order: QueriedOrder | undefined = orders[0]
-  if (!order) {
-    throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order ${orderId} was not found.`)
-  }
+  const order = await queryOneById<QueriedOrder>(container, "order", orderId, [
+    "id",
+    "status",
+    ...paymentSessionFields("payment_collections.payment_sessions"),
+    "payment_collections.payments.id",
+    "payment_collections.payments.payment_session_id",
+    "payment_collections.payments.captures.amount",
+    "payment_collections.payments.refunds.amount",
+  ])
   const collections = order.payment_collections ?? []
   const payments = new Map(
     collections.flatMap((collection) => collection.payments ?? []).map((payment) => [payment.payment_session_id, payment])
