@@ -141,6 +141,32 @@ redirectSuite({
       expect(anonymous.status).toBe(401)
     })
 
+    it("Romb repeating its pending word (WAIT) for new attempts changes nothing; the paid word then makes the order", async () => {
+      const { cart, session } = await startPayment(PROVIDER)
+      const amount = Number(session.data.gateway_amount)
+      const settled = (id: string) =>
+        waitFor(async () => {
+          const event = (await inboxEvents(session.id)).find((e) => e.event_key.startsWith(`${id}:`))
+          return event && !["received", "processing"].includes(event.state) ? event : undefined
+        })
+      const sessionData = async () => (await paymentStatus(api, cart.id)).gateway_status
+
+      const states: string[] = []
+      for (const id of ["attempt-1", "attempt-2", "attempt-3"]) {
+        const answer = await postWebhook(signedWebhook({ id, order_id: session.id, amount, status: "WAIT" }))
+        expect(answer.status).toBe(200)
+        states.push((await settled(id)).state)
+      }
+      // the first is recorded on the session; the others repeat it and are stored as news that changed nothing
+      expect(states).toEqual(["processed", "ignored", "ignored"])
+      expect(await sessionData()).toBe("WAIT")
+      expect((await paymentStatus(api, cart.id)).status).toBe("pending")
+
+      expect((await postWebhook(signedWebhook({ id: "attempt-3", order_id: session.id, amount, status: "PAID" }))).status).toBe(200)
+      await waitFor(async () => ((await paymentStatus(api, cart.id)).status === "paid" ? true : undefined))
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
+    })
+
     it("rejects a forged webhook with 401 and creates no order", async () => {
       const { cart, session } = await startPayment(PROVIDER)
       const forged = signedWebhook(

@@ -1,4 +1,4 @@
-import { generateEntityId, InjectManager, MedusaContext, MedusaService } from "@medusajs/framework/utils"
+import { generateEntityId, InjectManager, MedusaContext, MedusaError, MedusaService } from "@medusajs/framework/utils"
 import type {
   BigNumberInput,
   Context,
@@ -47,6 +47,23 @@ export type GatewayOrderOfSession = {
   amount: string
   currency_code: string
   state: "open" | "settled" | "dropped"
+}
+
+/** What processing needs of a claimed event. */
+export type ClaimedGatewayEvent = {
+  id: string
+  provider_id: string
+  session_id: string | null
+  action: string
+  gateway_status: string
+  gateway_reference: string | null
+  /** Decimal text as the gateway wrote it. */
+  amount: string | null
+  confirmation: Record<string, unknown> | null
+}
+
+export type SettledGatewayEvent = Pick<ClaimedGatewayEvent, "id" | "provider_id" | "session_id" | "action"> & {
+  flag_reason: string | null
 }
 
 const placeholders = (values: unknown[]) => values.map(() => "?").join(", ")
@@ -162,22 +179,24 @@ class GatewayInboxModuleService extends MedusaService<{
   }
 
   /**
-   * Atomically takes an event for processing. Returns false when another
-   * worker holds it (within its lease) or it is already settled.
+   * Atomically takes an event for processing and returns what processing
+   * needs of it, in one statement. Undefined when another worker holds it
+   * (within its lease) or it is already settled.
    */
   @InjectManager()
-  async claimEvent(id: string, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+  async claimEvent(id: string, @MedusaContext() sharedContext: Context = {}): Promise<ClaimedGatewayEvent | undefined> {
     const manager = sharedContext.manager as SqlEntityManager
-    const rows = await manager.execute(
+    const [claimed] = await manager.execute<ClaimedGatewayEvent[]>(
       `update gateway_event
           set state = 'processing', attempts = attempts + 1, updated_at = now()
         where id = ? and deleted_at is null
           and (state in ('received', 'failed')
                or (state = 'processing' and updated_at < now() - make_interval(secs => ?)))
-      returning id`,
+      returning id, provider_id, session_id, action, gateway_status, gateway_reference,
+                coalesce(raw_amount->>'value', amount::text) as amount, confirmation`,
       [id, PROCESSING_LEASE_SECONDS]
     )
-    return rows.length === 1
+    return claimed
   }
 
   /**
@@ -404,18 +423,26 @@ class GatewayInboxModuleService extends MedusaService<{
     })
   }
 
+  /** Records how processing ended, in one statement; returns what the caller reports on. */
+  @InjectManager()
   async settleEvent(
     id: string,
-    outcome: { state: "processed" | "failed" | "flagged" | "ignored"; error?: string; flag_reason?: string }
-  ) {
-    return this.updateGatewayEvents({
-      id,
-      state: outcome.state,
-      last_error: outcome.error ?? null,
-      ...(outcome.flag_reason ? { flag_reason: outcome.flag_reason } : {}),
-      processed_at: outcome.state === "failed" ? null : new Date(),
-    })
+    outcome: { state: "processed" | "failed" | "flagged" | "ignored"; error?: string; flag_reason?: string },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<SettledGatewayEvent> {
+    const manager = sharedContext.manager as SqlEntityManager
+    const [settled] = await manager.execute<SettledGatewayEvent[]>(
+      `update gateway_event
+          set state = ?, last_error = ?, flag_reason = coalesce(?, flag_reason), updated_at = now(),
+              processed_at = ${outcome.state === "failed" ? "null" : "now()"}
+        where id = ? and deleted_at is null
+      returning id, provider_id, session_id, action, flag_reason`,
+      [outcome.state, outcome.error ?? null, outcome.flag_reason || null, id]
+    )
+    if (!settled) throw new MedusaError(MedusaError.Types.NOT_FOUND, `Gateway event ${id} was not found.`)
+    return settled
   }
+
 }
 
 export default GatewayInboxModuleService

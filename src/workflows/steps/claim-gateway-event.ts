@@ -20,20 +20,19 @@ const isGatewayAction = (action: string): action is GatewayAction => (GATEWAY_AC
 export const claimGatewayEventStep = createStep(
   "claim-gateway-event",
   async (input: { event_id: string }, { container }) => {
-    const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
-    if (!(await inbox.claimEvent(input.event_id))) {
+    const claimed = await container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).claimEvent(input.event_id)
+    if (!claimed) {
       return new StepResponse<StoredGatewayEvent | null>(null)
     }
-    const event = await inbox.retrieveGatewayEvent(input.event_id)
     const stored: StoredGatewayEvent = {
-      id: event.id,
-      provider_id: event.provider_id,
-      session_id: event.session_id as string,
-      action: isGatewayAction(event.action) ? event.action : "unknown",
-      gateway_status: event.gateway_status,
-      gateway_reference: event.gateway_reference ?? undefined,
-      amount: event.amount as unknown as string,
-      confirmation: event.confirmation as Record<string, unknown>,
+      id: claimed.id,
+      provider_id: claimed.provider_id,
+      session_id: claimed.session_id as string,
+      action: isGatewayAction(claimed.action) ? claimed.action : "unknown",
+      gateway_status: claimed.gateway_status,
+      gateway_reference: claimed.gateway_reference ?? undefined,
+      amount: claimed.amount as string,
+      confirmation: claimed.confirmation as Record<string, unknown>,
     }
     return new StepResponse<StoredGatewayEvent | null>(stored)
   }

@@ -51,6 +51,10 @@ export const recordGatewayConfirmationStep = createStep(
     if (!session) return droppedSession(container, event)
     const current = (session.data?.[SESSION_KEYS.confirmation] as { action?: string } | undefined)
       ?.action
+    // a gateway repeating a pending status (a new attempt, the same word) changes nothing on the session
+    if (event.action === "pending" && current === "pending" && session.data?.[SESSION_KEYS.gatewayStatus] === event.gateway_status) {
+      return new StepResponse({ applied: false, flag_reason: undefined as string | undefined })
+    }
     if (current && current !== event.action && (RANK[current] ?? 0) >= (RANK[event.action] ?? 0)) {
       const contradicts = RANK[current] === 2 && RANK[event.action] === 2
       return new StepResponse({
