@@ -8,29 +8,36 @@
  * through the Store API, and sends genuine signed webhooks for them with
  * autocannon: duplicates, fresh events, storefront checkouts, 10,000 webhooks
  * for memory, a 100,000-event inbox; plus each gateway's verify in-process.
- * Interleaved rounds, medians. About 9 minutes on 2 cores; BENCH_QUICK=1
- * about 2; BENCH_PROFILE=1 runs Medusa under `node --cpu-prof` and says
- * where its CPU went. Logs and every figure: .bench-data/ (setup.log,
- * medusa.log, results.json).
+ * Then the production topology: the single process stopped, a `server` and
+ * a `worker` instance (MEDUSA_WORKER_MODE) on Redis (REDIS_URL: the local
+ * Redis at 127.0.0.1:6379 in database BENCH_REDIS_DB, default 9, flushed;
+ * else `redis-server` on a free port; else skipped, saying why;
+ * BENCH_TOPOLOGY=0 skips it) take fresh events the same way.
+ * Interleaved rounds, medians. About 11 minutes on 2 cores; BENCH_QUICK=1
+ * about 4; BENCH_PROFILE=1 runs the single Medusa under `node --cpu-prof` and
+ * says where its CPU went. Logs and every figure: .bench-data/ (setup.log,
+ * medusa.log, medusa-server.log, medusa-worker.log, results.json).
  */
 const os = require("node:os")
 const path = require("node:path")
 const fs = require("node:fs")
-const { startApp } = require("./bench/app")
+const { startApp, prepareTopology, startTopology } = require("./bench/app")
 const { machineLoad } = require("./bench/proc")
 const { runVerifyBench, otherHotPaths } = require("./bench/verify")
 const { printReport, medianRun } = require("./bench/report")
 const { newestProfile, summarize } = require("./bench/profile")
-const { root } = require("./stack")
+const { root, planRedis } = require("./stack")
 
 const QUICK = process.env.BENCH_QUICK === "1"
 const PROFILE = process.env.BENCH_PROFILE === "1"
+const TOPOLOGY = process.env.BENCH_TOPOLOGY !== "0"
+const REDIS_DB = Number(process.env.BENCH_REDIS_DB ?? 9)
 const dataDir = path.resolve(root, process.env.BENCH_DATA_DIR ?? ".bench-data")
 const profileDir = path.join(dataDir, "profile")
 
 const PLAN = QUICK
-  ? { rounds: 1, warmUp: 150, dupSeconds: 3, freshSeconds: 3, freshCap: 100, freshPool: 3, otherSeconds: 0, checkoutsPer: 1, rssWebhooks: 2000, inboxRounds: 1, inboxSeconds: 3, inboxCap: 100, fill: 100_000, verifyRounds: 3, verifyMs: 60 }
-  : { rounds: 3, warmUp: 300, dupSeconds: 10, freshSeconds: 10, freshCap: 450, freshPool: 8, otherSeconds: 5, checkoutsPer: 4, rssWebhooks: 10_000, inboxRounds: 2, inboxSeconds: 8, inboxCap: 400, fill: 100_000, verifyRounds: 3, verifyMs: 200 }
+  ? { rounds: 1, warmUp: 150, dupSeconds: 3, freshSeconds: 3, freshCap: 100, freshPool: 3, otherSeconds: 0, checkoutsPer: 1, rssWebhooks: 2000, inboxRounds: 1, inboxSeconds: 3, inboxCap: 100, fill: 100_000, verifyRounds: 3, verifyMs: 60, topoRounds: 1, topoSeconds: 60, topoCap: 300, topoWarmUp: 100 }
+  : { rounds: 3, warmUp: 300, dupSeconds: 10, freshSeconds: 10, freshCap: 450, freshPool: 8, otherSeconds: 5, checkoutsPer: 4, rssWebhooks: 10_000, inboxRounds: 2, inboxSeconds: 8, inboxCap: 400, fill: 100_000, verifyRounds: 3, verifyMs: 200, topoRounds: 2, topoSeconds: 60, topoCap: 500, topoWarmUp: 150 }
 
 const PROVIDERS = ["pp_romb_romb", "pp_rubitpay_rubitpay", "pp_rubitpay_hold", "pp_exchanger_obmin", "pp_exchanger_pocketbank", "pp_system_default"]
 
@@ -38,9 +45,15 @@ const started = Date.now()
 const say = (message) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`)
 
 let app
+let pair
+let redis
 let stopping
 async function stop() {
-  stopping ??= app?.stop()
+  stopping ??= (async () => {
+    await pair?.stop()
+    await redis?.stop()
+    await app?.stop()
+  })()
   await stopping
 }
 
@@ -60,7 +73,7 @@ async function main() {
   process.on("SIGINT", () => stop().then(() => process.exit(130)))
   process.on("SIGTERM", () => stop().then(() => process.exit(143)))
   fs.mkdirSync(dataDir, { recursive: true })
-  for (const log of ["setup.log", "medusa.log"]) fs.rmSync(path.join(dataDir, log), { force: true })
+  for (const log of ["setup.log", "medusa.log", "medusa-server.log", "medusa-worker.log", "redis.log"]) fs.rmSync(path.join(dataDir, log), { force: true })
   if (PROFILE) fs.rmSync(profileDir, { recursive: true, force: true })
   const results = { mode: `${QUICK ? "BENCH_QUICK=1" : "full"}${PROFILE ? ", BENCH_PROFILE=1" : ""}`, plan: PLAN, errors: [] }
   const loadStart = machineLoad()
@@ -74,13 +87,15 @@ async function main() {
 
   app = await startApp({ dataDir, providerIds: PROVIDERS, profileDir: PROFILE ? profileDir : undefined, say })
   app.exited.then((how) => {
-    if (!stopping) {
+    if (!stopping && !app.retired) {
       say(`Medusa exited (${how}) during the benchmark; see ${path.relative(root, dataDir)}/medusa.log`)
       stop().then(() => process.exit(1))
     }
   })
   results.bootSeconds = (Date.now() - started) / 1000
   const s = require("./bench/scenarios")
+  // the server + worker section's Redis and migration, while the sessions are opened (never rejects)
+  const topologyReady = readyTopology()
 
   // every session the runs need, through the Store API, before any load
   const t = Date.now()
@@ -97,6 +112,9 @@ async function main() {
   const otherSessions = PLAN.otherSeconds ? prepared.slice(at, (at += PROVIDERS.length - 2)) : []
   const checkoutSessions = prepared.slice(at)
   say(`${prepared.length} payment sessions opened through the Store API in ${((Date.now() - t) / 1000).toFixed(1)} s`)
+  // nothing else may run while the single process is measured
+  const topology = await topologyReady
+  if (topology.redis) say(`ready for the server + worker section: ${topology.redis.description}, migrated with REDIS_URL in ${topology.seconds.toFixed(1)} s (alongside)`)
 
   // the duplicated body is Romb's paid word, delivered once for real first (the cart becomes an order)
   await s.payAndWait(app, dupSession)
@@ -121,6 +139,11 @@ async function main() {
   results.inbox = await section(results, "full inbox", () =>
     s.inboxRuns(app, freshSessions, { rounds: PLAN.inboxRounds, seconds: PLAN.inboxSeconds, cap: PLAN.inboxCap, fill: PLAN.fill }, say)
   )
+
+  // last: it stops the single process
+  const topologyStart = Date.now()
+  results.topology = await section(results, "server + worker", () => topologySection(s, topology, freshSessions))
+  if (results.topology) results.topology.seconds = (Date.now() - topologyStart) / 1000
 
   const { rows } = await app.db.query("select version()")
   results.machine = {
@@ -147,6 +170,61 @@ async function main() {
   fs.writeFileSync(path.join(dataDir, "results.json"), JSON.stringify(saved, null, 2))
   console.log(`(all figures: ${path.relative(root, path.join(dataDir, "results.json"))})`)
   if (results.errors.length) process.exitCode = 1
+}
+
+/**
+ * Redis (the local one's database REDIS_DB flushed, else redis-server on a free port) and the migration
+ * with REDIS_URL for the server + worker section: `{ redis, seconds }`, `{ skipped }` with the reason
+ * (no Redis, BENCH_TOPOLOGY=0) or `{ error }`.
+ */
+async function readyTopology() {
+  try {
+    if (!TOPOLOGY) return { skipped: "BENCH_TOPOLOGY=0" }
+    const redisPlan = await planRedis({ db: REDIS_DB })
+    if (redisPlan.kind === "none") {
+      say(`the server + worker section will be skipped: ${redisPlan.reason}`)
+      return { skipped: redisPlan.reason }
+    }
+    const ready = await prepareTopology(app, { redisPlan })
+    redis = ready.redis
+    return ready
+  } catch (error) {
+    return { error }
+  }
+}
+
+/**
+ * Fresh events on the production topology (a server and a worker instance on Redis; app.js
+ * startTopology) on the same database, its inbox emptied first (the full-inbox section leaves 100,000
+ * events), with the same sessions; `{ skipped }` with the reason when there is no Redis.
+ */
+async function topologySection(s, topology, freshSessions) {
+  if (topology.skipped) return { skipped: topology.skipped }
+  if (topology.error) throw topology.error
+  const t = Date.now()
+  await app.db.query("truncate gateway_event")
+  await app.db.query("analyze gateway_event")
+  pair = await startTopology(app, { redis: topology.redis, say })
+  const bootSeconds = (Date.now() - t) / 1000
+  try {
+    const runs = await Promise.race([
+      s.topologyRuns(pair, freshSessions, { rounds: PLAN.topoRounds, seconds: PLAN.topoSeconds, cap: PLAN.topoCap, warmUp: PLAN.topoWarmUp }, say),
+      pair.failed,
+    ])
+    return {
+      redis: pair.redis,
+      plugin: medianRun(runs.plugin),
+      runs: runs.plugin,
+      idleMsPerSecond: runs.idleMsPerSecond,
+      idleByGroup: runs.idleByGroup,
+      migrateSeconds: topology.seconds,
+      bootSeconds,
+    }
+  } finally {
+    say("stopping the server and worker instances …")
+    await pair.stop()
+    await redis.stop()
+  }
 }
 
 /** The profile's self time during the plugin route's duplicate runs and its fresh-event runs (processing included). */

@@ -6,6 +6,7 @@
  */
 const { spawn } = require("node:child_process")
 const fs = require("node:fs")
+const net = require("node:net")
 const path = require("node:path")
 const axios = require("axios")
 
@@ -59,7 +60,18 @@ function createProcesses({ logDir }) {
     }
   }
 
-  return { run, stopAll, children }
+  /** SIGTERM to one child's group, SIGKILL after `graceMs`; resolves when it has exited. */
+  async function stop(child, graceMs = 10_000) {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once("exit", r))
+    signalGroup(child, "SIGTERM")
+    if ((await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs, "timeout"))])) === "timeout") {
+      signalGroup(child, "SIGKILL")
+      await exited
+    }
+  }
+
+  return { run, stop, stopAll, children }
 }
 
 function signalGroup(child, signal) {
@@ -136,4 +148,140 @@ async function openPaymentSession(api, store, providerId, sessionData = {}, { em
   return { cart, collection, session }
 }
 
-module.exports = { root, createProcesses, waitForHealth, ensureDatabase, storeApi, openPaymentSession }
+/* ------------------------------------------------------------------ Redis */
+
+/**
+ * Redis for instances that share Medusa's Redis modules (medusa-config.ts, REDIS_URL), as
+ * integration-tests/helpers/medusa-process.ts plans it for the suites: the local server at
+ * 127.0.0.1:6379 if it answers PING, in database `db` of the caller's own (flushed first, so that
+ * callers on other databases do not flush each other's); else a `redis-server` binary
+ * (REDIS_SERVER_BIN, /usr/bin/redis-server, /usr/local/bin/redis-server, or one on the PATH) to
+ * start on a free port; else `{ kind: "none", reason }`.
+ */
+async function planRedis({ db, host = "127.0.0.1", port = 6379 }) {
+  const url = `redis://${host}:${port}/${db}`
+  const pong = await redisCommand(url, ["PING"], 1500).catch(() => undefined)
+  if (pong === "PONG") return { kind: "local", url, description: `Redis at ${host}:${port}, database ${db}` }
+  const candidates = [process.env.REDIS_SERVER_BIN, "/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) if (dir) candidates.push(path.join(dir, "redis-server"))
+  const binary = candidates.find((c) => c && fs.existsSync(c))
+  if (binary) return { kind: "binary", binary, description: `${binary} started on a free port` }
+  return {
+    kind: "none",
+    reason: `no Redis: nothing answers PING at ${host}:${port} and no redis-server binary was found (set REDIS_SERVER_BIN, or install redis-server)`,
+  }
+}
+
+/**
+ * The Redis of a plan, empty: the local one's database flushed, or `redis-server` started as a child
+ * of `processes` (so that `stopAll` stops it too; its log and data under `logDir`). `flush()` empties
+ * it again; `stop()`: flushes the local database, or stops the server.
+ */
+async function startRedis(plan, { processes, logDir, logFile = "redis.log" }) {
+  if (plan.kind === "local") {
+    await redisCommand(plan.url, ["FLUSHDB"])
+    const flush = async () => void (await redisCommand(plan.url, ["FLUSHDB"]))
+    return { url: plan.url, description: plan.description, flush, stop: () => flush().catch(() => undefined) }
+  }
+  if (plan.kind !== "binary") throw new Error(plan.reason ?? "no Redis")
+  const { freePort } = require("./postgres")
+  const port = await freePort()
+  const dir = path.join(logDir, "redis")
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.mkdirSync(dir, { recursive: true })
+  const child = processes.run(plan.binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {}, { background: true, logFile })
+  const url = `redis://127.0.0.1:${port}/0`
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    if ((await redisCommand(url, ["PING"]).catch(() => undefined)) === "PONG") break
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await processes.stop(child, 2000)
+      throw new Error(`${plan.binary} did not answer on port ${port}; see ${path.relative(root, path.join(logDir, logFile))}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url,
+    description: `${plan.binary} on port ${port}`,
+    flush: async () => void (await redisCommand(url, ["FLUSHDB"])),
+    stop: async () => {
+      await processes.stop(child, 5000)
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/**
+ * One Redis command (after AUTH if the URL has a password, and SELECT of its database) over a raw
+ * connection, without a client library: enough RESP for PING and FLUSHDB. Resolves with the reply.
+ */
+function redisCommand(url, args, timeoutMs = 5000) {
+  const parsed = new URL(url)
+  const db = parsed.pathname.replace(/^\//, "") || "0"
+  const auth = parsed.password
+    ? [parsed.username ? ["AUTH", decodeURIComponent(parsed.username), decodeURIComponent(parsed.password)] : ["AUTH", decodeURIComponent(parsed.password)]]
+    : []
+  const commands = [...auth, ["SELECT", db], args]
+  const encode = (command) => `*${command.length}\r\n${command.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(parsed.port || 6379), parsed.hostname)
+    let buffer = Buffer.alloc(0)
+    let replies = 0
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy()
+      reject(new Error(`Redis at ${parsed.host} did not answer ${args[0]}`))
+    })
+    socket.on("error", reject)
+    socket.on("connect", () => socket.write(commands.map(encode).join("")))
+    socket.on("data", (chunk) => {
+      buffer = Buffer.concat([buffer, chunk])
+      for (;;) {
+        const read = readResp(buffer, 0)
+        if (!read) break
+        buffer = buffer.subarray(read.end)
+        if (read.error) {
+          socket.destroy()
+          return reject(new Error(`Redis ${args[0]}: ${read.error}`))
+        }
+        if (++replies === commands.length) {
+          socket.end()
+          return resolve(read.value)
+        }
+      }
+    })
+  })
+}
+
+/** One RESP reply from `buffer` at `at`: `{ value, end, error? }`, or undefined while incomplete. */
+function readResp(buffer, at) {
+  const lineEnd = buffer.indexOf("\r\n", at)
+  if (lineEnd < 0) return undefined
+  const type = String.fromCharCode(buffer[at])
+  const line = buffer.toString("utf8", at + 1, lineEnd)
+  const next = lineEnd + 2
+  if (type === "+") return { value: line, end: next }
+  if (type === "-") return { value: null, end: next, error: line }
+  if (type === ":") return { value: Number(line), end: next }
+  if (type === "$") {
+    const length = Number(line)
+    if (length < 0) return { value: null, end: next }
+    if (buffer.length < next + length + 2) return undefined
+    return { value: buffer.toString("utf8", next, next + length), end: next + length + 2 }
+  }
+  if (type === "*") {
+    const count = Number(line)
+    if (count < 0) return { value: null, end: next }
+    const items = []
+    let position = next
+    for (let i = 0; i < count; i++) {
+      const item = readResp(buffer, position)
+      if (!item) return undefined
+      items.push(item.value)
+      position = item.end
+    }
+    return { value: items, end: position }
+  }
+  throw new Error(`unexpected RESP type ${JSON.stringify(type)}`)
+}
+
+module.exports = { root, createProcesses, waitForHealth, ensureDatabase, storeApi, openPaymentSession, planRedis, startRedis, redisCommand }

@@ -14,6 +14,19 @@ function medianRun(runs) {
   if (!runs?.length) return undefined
   const keys = ["requests", "rps", "p50", "p99", "non2xx", "errors", "cpuMsPerReq", "cpuAnsweringMsPerReq", "dbCpuMsPerReq", "rssBefore", "rssPeak", "rssAfter", "othersPct"]
   const m = Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))]))
+  // several process groups (a server and a worker instance): each one's share, and how long the worker took to drain
+  if (runs[0].byGroup) {
+    m.byGroup = Object.fromEntries(
+      Object.keys(runs[0].byGroup).map((name) => [
+        name,
+        Object.fromEntries(["cpuMsPerReq", "cpuAnsweringMsPerReq"].map((k) => [k, median(runs.map((r) => r.byGroup[name]?.[k]))])),
+      ])
+    )
+  }
+  if (runs.some((r) => "drainMs" in r)) {
+    m.drainMs = median(runs.map((r) => r.drainMs))
+    m.undrained = runs.filter((r) => r.drainMs === undefined || r.drainMs === null).length
+  }
   // counts are summed over the rounds, so that one bad answer is never hidden by a median
   m.non2xx = runs.reduce((s, r) => s + r.non2xx, 0)
   m.errors = runs.reduce((s, r) => s + r.errors, 0)
@@ -84,15 +97,34 @@ function targets(r) {
       quiet(dup.plugin, (q) => `${num(q.rps)}/s`)
     )
   }
+  const topo = r.topology?.plugin
+  if (topo) {
+    const server = topo.byGroup?.server
+    const worker = topo.byGroup?.worker
+    add(
+      "fresh events >= 200/s at concurrency 50 (plugin route, server + worker on Redis)",
+      `${num(topo.rps)}/s`,
+      `single medusa start ${fresh ? num(fresh.plugin.rps) : "–"}/s; built-in ${fresh ? num(fresh.builtin.rps) : "–"}/s (single, answers only)`,
+      topo.rps >= 200,
+      `the server instance spends ${num(server?.cpuAnsweringMsPerReq, 2)} ms of CPU per fresh event until answered ` +
+        `(ceiling 1000/${num(server?.cpuAnsweringMsPerReq, 2)} ≈ ${num(1000 / server?.cpuAnsweringMsPerReq)}/s on one core), ` +
+        `+${num(topo.dbCpuMsPerReq, 2)} ms PostgreSQL; the worker's ${num(worker?.cpuMsPerReq, 2)} ms/event of processing ` +
+        `(${num(worker?.cpuAnsweringMsPerReq, 2)} of it during the intake) share the same ${r.machine?.cpus ?? "?"} cores with the ` +
+        `server, PostgreSQL, Redis and the load generator` + others({ topo }),
+      quiet(topo, (q) => `${num(q.rps)}/s`)
+    )
+  }
   if (fresh) {
     add(
-      "fresh events >= 200/s at concurrency 50 (plugin route)",
+      `fresh events >= 200/s at concurrency 50 (plugin route${topo ? ", single medusa start: for comparison" : ""})`,
       `${num(fresh.plugin.rps)}/s`,
       `built-in ${num(fresh.builtin.rps)}/s (answers only: it processes 5 s later)`,
       fresh.plugin.rps >= 200,
       `a fresh event costs ${num(fresh.plugin.cpuMsPerReq, 2)} ms of Medusa CPU in all, ${num(fresh.plugin.cpuAnsweringMsPerReq, 2)} ms of it ` +
         `while the run lasted: the processing workflow starts at once in the same process and competes with the intake ` +
-        `(the built-in route's events cost ${num(fresh.builtin.cpuMsPerReq, 2)} ms each, processed after the run)` + others(fresh),
+        `(the built-in route's events cost ${num(fresh.builtin.cpuMsPerReq, 2)} ms each, processed after the run)` +
+        (topo ? "; production runs a server and a worker instance (the row above)" : r.topology?.skipped ? `; server + worker not measured: ${r.topology.skipped}` : "") +
+        others(fresh),
       quiet(fresh.plugin, (q) => `${num(q.rps)}/s`)
     )
   }
@@ -107,6 +139,9 @@ function targets(r) {
         `work it causes: the plugin route verifies, looks the session up and stores before it answers; the built-in route answers ` +
         `at once and its subscribers do the same verify, lookup and insert 5 s later` +
         (kind === "fresh events" ? `, then the processing workflow, after the run, where the plugin route's events are processed while the 50 connections keep sending` : "") +
+        (kind === "fresh events" && topo
+          ? `; on server + worker (Redis) a fresh event costs ${num(topo.cpuMsPerReq, 2)} ms in all (server ${num(topo.byGroup?.server?.cpuMsPerReq, 2)}, worker ${num(topo.byGroup?.worker?.cpuMsPerReq, 2)})`
+          : "") +
         others(m),
       m.plugin.rounds > 1 ? `${num(m.plugin.quietest.cpuMsPerReq, 2)} vs ${num(m.builtin.quietest.cpuMsPerReq, 2)} ms` : ""
     )
@@ -137,6 +172,47 @@ function targets(r) {
   return rows
 }
 
+/** The server + worker rows of the fresh-events table: both together, then each instance's share of the CPU. */
+function topologyRows(r) {
+  const m = r.topology?.plugin
+  if (!m) return []
+  const share = (label, g) => [label, "", "", "", "", num(g?.cpuMsPerReq, 2), num(g?.cpuAnsweringMsPerReq, 2), "", "", "", ""]
+  return [
+    loadRow("POST /hooks/payment-gateways/romb_romb (plugin), server + worker (Redis)", m),
+    ...Object.entries(m.byGroup ?? {}).map(([name, g]) => share(`  of which the ${name} instance`, g)),
+  ]
+}
+
+/** The server + worker section's own lines (under the fresh-events table): how it ran, the worker's drain, or why it was skipped. */
+function printTopology(r, out) {
+  const t = r.topology
+  out("")
+  if (t.skipped) {
+    out(`Fresh events on a server + worker (Redis): skipped: ${t.skipped}`)
+    return
+  }
+  const m = t.plugin
+  if (!m) return
+  if (!r.fresh) out(table(LOAD_COLUMNS, topologyRows(r)))
+  out(
+    `Fresh events on a server + worker (Redis): ${t.redis}; two medusa start processes on the same database, MEDUSA_WORKER_MODE=server ` +
+      `(the load goes to it) and =worker (subscribers, scheduled jobs; Medusa's Redis event bus hands it one event at a time); ` +
+      `the single process stopped first, the inbox emptied; ${r.plan.topoCap} requests (at most ${r.plan.topoSeconds} s) × ${r.plan.topoRounds} ` +
+      `round(s) after ${r.plan.topoWarmUp} warm-up events (medians); CPU: both process groups, until the worker has processed every event`
+  )
+  out(
+    `  the worker had processed every event (nothing received/processing) ${num(m.drainMs / 1000, 1)} s after the last answer` +
+      `${m.undrained ? ` (${m.undrained} round(s) did NOT drain within the wait)` : ""}; idle the two spend ${num(t.idleMsPerSecond)} ms CPU/s ` +
+      `(server ${num(t.idleByGroup?.server)}, worker ${num(t.idleByGroup?.worker)}), charged net of it`
+  )
+  out(
+    `  section took ${num(t.seconds)} s: ${num(t.bootSeconds)} s stopping the single process and booting both, the rest warm-up and runs ` +
+      `(Redis and the migration with REDIS_URL, ${num(t.migrateSeconds)} s, ran while the sessions were opened)`
+  )
+  const states = (t.runs ?? []).map((run) => `${run.requests} answered, stored ${JSON.stringify(run.states ?? {})}`)
+  if (states.length) out(`  each round's events: ${states.join("; ")}`)
+}
+
 function printReport(r, out = console.log) {
   out("")
   out("== npm run bench: webhook intake (issue 11) ==")
@@ -146,7 +222,7 @@ function printReport(r, out = console.log) {
   )
   out(`mode: ${r.mode}; load average at start ${r.machine.loadStart}, at the end ${r.machine.loadEnd} (other work on the machine skews every figure)`)
   out(`took ${num(r.seconds)} s (boot ${num(r.bootSeconds)} s); concurrency 50 unless said; CPU figures are net of the idle server's ${num(r.idleMsPerSecond)} ms/s`)
-  out("Medusa CPU: user+system time of the medusa start process group (/proc), from the first request until the app is idle again")
+  out("Medusa CPU: user+system time of the medusa start process group (/proc; server + worker rows: both instances' groups), from the first request until the app is idle again")
   out("(inbox has nothing received/processing, CPU back to idle), so it includes the processing after the answer; '…until answered':")
   out("the same up to the last answer; PG CPU: the bench database's PostgreSQL backends. The load generator shares the 2 cores;")
   out("others' CPU %: what other processes on the machine took of both cores during the runs (high = figures disturbed).")
@@ -188,10 +264,12 @@ function printReport(r, out = console.log) {
         `${r.plan.freshSeconds} s or ${r.plan.freshCap} requests × ${r.plan.rounds} interleaved rounds (medians; CPU includes processing to the end)`
     )
     out(table(LOAD_COLUMNS, [
-      loadRow("POST /hooks/payment-gateways/romb_romb (plugin)", r.fresh.plugin),
-      loadRow("POST /hooks/payment/romb_romb (Medusa built-in)", r.fresh.builtin),
+      loadRow("POST /hooks/payment-gateways/romb_romb (plugin), single medusa start", r.fresh.plugin),
+      loadRow("POST /hooks/payment/romb_romb (Medusa built-in), single medusa start", r.fresh.builtin),
+      ...topologyRows(r),
     ]))
   }
+  if (r.topology) printTopology(r, out)
   if (r.checkouts) {
     out("")
     out("Storefront checkouts: from the payment (paid webhook sent; pp_system_default: POST /store/carts/:id/complete) to the order in the database")
@@ -230,7 +308,7 @@ function printReport(r, out = console.log) {
   }
   if (r.profile) {
     out("")
-    out(`Where Medusa's CPU went (node --cpu-prof, ${r.profile.file}; figures above are from the profiled server, a little slower)`)
+    out(`Where Medusa's CPU went (node --cpu-prof, ${r.profile.file}; figures above are from the profiled server, a little slower; the server + worker instances are not profiled)`)
     for (const section of r.profile.sections) {
       out(`  ${section.title}: ${num(section.totalMs)} ms of samples${section.whole ? " (the whole profile: the run windows did not match its clock)" : ""}`)
       out(table([L("self time by package / plugin folder"), R("ms"), R("%")], section.owners.map(([name, ms]) => [name, num(ms), num((ms / section.totalMs) * 100, 1)])))

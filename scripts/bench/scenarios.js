@@ -148,7 +148,11 @@ async function warmUp(app, { dupHook, freshSessions, requests }) {
 
 /** One run in a progress line. */
 const describe = (run) =>
-  `${run.requests} requests, ${run.rps.toFixed(0)}/s, p99 ${run.p99} ms, ${run.cpuMsPerReq.toFixed(2)} ms CPU/req; ` +
+  `${run.requests} requests, ${run.rps.toFixed(0)}/s, p99 ${run.p99} ms, ${run.cpuMsPerReq.toFixed(2)} ms CPU/req` +
+  (run.byGroup
+    ? ` (${Object.entries(run.byGroup).map(([name, g]) => `${name} ${g.cpuMsPerReq.toFixed(2)}, ${g.cpuAnsweringMsPerReq.toFixed(2)} until answered`).join("; ")})`
+    : "") +
+  `; ${run.drainMs !== undefined ? `drained ${(run.drainMs / 1000).toFixed(1)} s after the last answer, ` : ""}` +
   `settled ${(run.settleMs / 1000).toFixed(1)} s after${run.settled ? "" : " (NOT settled: gave up)"}; others took ${run.othersPct.toFixed(0)}% of the CPU`
 
 /** Rotates the order of `kinds` each round, so that no kind always runs first or right after another. */
@@ -187,6 +191,38 @@ async function freshRuns(app, sessions, { rounds, seconds, cap }, say) {
     }
   }
   return runs
+}
+
+/** How the events stored since `since` (a Date) ended up: { state: count }. */
+async function inboxStates(db, since) {
+  const { rows } = await db.query(
+    "select state, count(*)::int as n from gateway_event where created_at >= $1 and deleted_at is null group by state order by state",
+    [since]
+  )
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]))
+}
+
+/**
+ * Fresh events on the plugin route of the server instance of a server + worker pair (app.js
+ * startTopology): a warm-up (both instances' code compiled, the queue path exercised), their idle CPU,
+ * then `rounds` runs, each until the worker has processed every event (`drainMs`: after the last answer)
+ * and both instances are idle again; `states`: how the run's events ended up.
+ */
+async function topologyRuns(pair, sessions, { rounds, seconds, cap, warmUp: warmRequests }, say) {
+  await measureIdle(pair, 3)
+  const warm = freshEvents(pair, sessions, "plugin", 30, warmRequests, 10)
+  await measuredRun(pair, "warm-up", warm, { maxWaitMs: 120_000, drain: true })
+  const idle = await measureIdle(pair)
+  say(`server + worker warmed up (${warmRequests} fresh events); idle they spend ${idle} ms CPU per second (server ${pair.idleByGroup.server}, worker ${pair.idleByGroup.worker})`)
+  const runs = []
+  for (let round = 0; round < rounds; round++) {
+    const since = new Date(Date.now() - 1000)
+    const run = await measuredRun(pair, "topology:fresh", freshEvents(pair, sessions, "plugin", seconds, cap), { maxWaitMs: 180_000, drain: true })
+    run.states = await inboxStates(pair.db, since)
+    runs.push(run)
+    say(`server + worker round ${round + 1}/${rounds}: ${describe(run)}; events ${JSON.stringify(run.states)}`)
+  }
+  return { plugin: runs, idleMsPerSecond: idle, idleByGroup: pair.idleByGroup }
 }
 
 /** Duplicates of each other gateway's paid word on the plugin's route (one run each). */
@@ -334,4 +370,5 @@ module.exports = {
   checkoutRuns,
   memoryRun,
   inboxRuns,
+  topologyRuns,
 }
