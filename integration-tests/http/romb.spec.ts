@@ -1,4 +1,4 @@
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import axios from "axios"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { readRombBody, rombSignature } from "../../src/providers/romb/signature"
@@ -290,6 +290,35 @@ redirectSuite({
       expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
       const order = await orderWithPayments(status.order_id!)
       expect(order.payment_collections.flatMap((c: any) => c.payments)).toHaveLength(1)
+    })
+
+    it("a paid webhook waits for a completion of the same cart in flight (Medusa's cart lock), then makes one order", async () => {
+      const { cart, session } = await startPayment(PROVIDER)
+      const locking = getContainer().resolve(Modules.LOCKING)
+      const payments = async () =>
+        (await getContainer().resolve(ContainerRegistrationKeys.QUERY).graph({ entity: "payment", fields: ["id"], filters: { payment_session_id: session.id } })).data
+      // as Medusa's completeCartWorkflow holds it while it completes the cart
+      await locking.acquire(cart.id, { ownerId: "completion-in-flight", expire: 60 })
+      try {
+        const paid = await rombSandbox.pay(session.data.redirect_url)
+        expect(paid.webhook).toEqual(expect.objectContaining({ delivered: true, httpStatus: 200 }))
+        await new Promise((resolve) => setTimeout(resolve, 3000))
+        // nothing authorized or captured beside the completion in flight
+        expect(await payments()).toEqual([])
+        expect(await ordersForCart(getContainer(), cart.id)).toEqual([])
+      } finally {
+        await locking.release(cart.id, { ownerId: "completion-in-flight" })
+      }
+      const order = await orderWithPayments(
+        await waitFor(async () => {
+          const s = await paymentStatus(api, cart.id)
+          return s.status === "paid" ? s.order_id : undefined
+        })
+      )
+      const captured = order.payment_collections.flatMap((c: any) => c.payments)
+      expect(captured).toHaveLength(1)
+      expect(captured[0].captures).toHaveLength(1)
+      expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(1)
     })
 
     it("flags a webhook whose amount differs from the session and captures nothing", async () => {

@@ -1,4 +1,4 @@
-import { processPaymentWorkflow, refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
+import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import {
   createWorkflow,
   transform,
@@ -8,6 +8,7 @@ import {
 import { cancelPaymentEndedAtGatewayStep } from "./steps/cancel-payment-ended-at-gateway"
 import { claimGatewayEventStep } from "./steps/claim-gateway-event"
 import { ensureOrderForSessionStep } from "./steps/ensure-order-for-session"
+import { processPaymentLockedStep } from "./steps/process-payment-locked"
 import { recordGatewayConfirmationStep } from "./steps/record-gateway-confirmation"
 import { prepareGatewayRefundStep } from "./steps/prepare-gateway-refund"
 import { settleGatewayEventStep } from "./steps/settle-gateway-event"
@@ -17,7 +18,8 @@ export const processGatewayEventWorkflowId = "process-gateway-event"
 /**
  * Processes one stored gateway event: records the gateway's word on the
  * payment session, then lets Medusa's own processPaymentWorkflow authorize or
- * capture the payment and complete the cart under the cart lock. Runs at most
+ * capture the payment and complete the cart under the cart lock (run on its
+ * own: as a sub-workflow it would not take the lock). Runs at most
  * once at a time per event (the claim), and is safe to re-run after a failure.
  */
 export const processGatewayEventWorkflow = createWorkflow(
@@ -47,12 +49,12 @@ export const processGatewayEventWorkflow = createWorkflow(
       ({ event, recorded }) =>
         !!event && !!recorded?.applied && ["authorized", "captured"].includes(event.action)
     ).then(() => {
-      processPaymentWorkflow.runAsStep({
-        input: transform({ event }, ({ event }) => ({
+      processPaymentLockedStep(
+        transform({ event }, ({ event }) => ({
           action: event!.action as "authorized" | "captured",
           data: { session_id: event!.session_id, amount: event!.amount },
-        })),
-      })
+        }))
+      )
       ensureOrderForSessionStep(
         transform({ event }, ({ event }) => ({ session_id: event!.session_id }))
       )
