@@ -1,7 +1,8 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto"
+import { createHmac, hash, timingSafeEqual } from "node:crypto"
 
 export function sha256Hex(input: string): string {
-  return createHash("sha256").update(input, "utf8").digest("hex")
+  // the one-shot hash (Node 20.12+; Medusa needs 20.19+) builds no Hash object: about twice as fast on a webhook
+  return hash("sha256", input, "hex")
 }
 
 export function hmacSha256Hex(input: string, key: string): string {
@@ -18,8 +19,10 @@ export function signaturesEqual(expected: string, received: unknown): boolean {
   if (typeof received !== "string") {
     return false
   }
-  // Hash both sides so that the comparison time does not leak the length either.
-  const ha = createHash("sha256").update(expected, "utf8").digest()
-  const hb = createHash("sha256").update(received, "utf8").digest()
-  return timingSafeEqual(ha, hb) && expected.length === received.length
+  // The bytes themselves, compared in constant time once their lengths agree: a length is no secret (every
+  // expected signature is a digest's fixed-length hex), so an early "no" on a length only tells the sender
+  // the length of what it sent. (Hashing both sides first to hide it cost two more SHA-256s per webhook.)
+  const a = Buffer.from(expected, "utf8")
+  const b = Buffer.from(received, "utf8")
+  return a.length === b.length && timingSafeEqual(a, b)
 }

@@ -48,14 +48,27 @@ export function plainValue(value: PhpValue): unknown {
   }
   if (value instanceof PhpFloat) return value.value
   if (value instanceof Map) {
-    const entries = [...value.entries()]
-    return entries.every(([key], index) => key === index)
-      ? entries.map(([, item]) => plainValue(item))
-      : Object.fromEntries(entries.map(([key, item]) => [String(key), plainValue(item)]))
+    // the keys 0, 1, 2… in order: a list
+    let index = 0
+    for (const key of value.keys()) {
+      if (key !== index++) return plainFields(value)
+    }
+    return Array.from(value.values(), plainValue)
   }
   return value
 }
 
+/**
+ * The fields as an object of own data properties, as Object.fromEntries makes it (at a fraction of its
+ * cost here): a plain assignment where nothing is inherited under the name, a definition where something is
+ * (`__proto__`'s setter would run, a frozen Object.prototype's `toString` would refuse the assignment).
+ */
 export function plainFields(fields: PhpArray): Record<string, unknown> {
-  return Object.fromEntries([...fields.entries()].map(([key, value]) => [String(key), plainValue(value)]))
+  const object: Record<string, unknown> = {}
+  for (const [key, value] of fields) {
+    const name = String(key)
+    if (name in object) Object.defineProperty(object, name, { value: plainValue(value), writable: true, enumerable: true, configurable: true })
+    else object[name] = plainValue(value)
+  }
+  return object
 }

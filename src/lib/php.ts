@@ -37,14 +37,22 @@ function intKeyValue(key: PhpKey): bigint | undefined {
   return isDecimalIntKey(key) ? BigInt(key) : undefined
 }
 
+const DECIMAL_INT = /^(0|-?[1-9][0-9]*)$/
+
 /** PHP's rule for string keys that become int keys: "12", "-3"; not "012", "-0", "+1", " 1" or beyond int64. */
 function isDecimalIntKey(text: string): boolean {
-  return /^(0|-?[1-9][0-9]*)$/.test(text) && inInt64(BigInt(text))
+  // most keys are names: one look at the first character settles them
+  const first = text.charCodeAt(0)
+  if (first !== 0x2d && !(first >= 0x30 && first <= 0x39)) return false
+  // up to 18 characters the int is below 10^18, within int64
+  return DECIMAL_INT.test(text) && (text.length <= 18 || inInt64(BigInt(text)))
 }
 
 /** `$array[$text]`: the key PHP actually stores. */
 export function phpKey(text: string): PhpKey {
-  return isDecimalIntKey(text) ? keyFromInt(BigInt(text)) : text
+  if (!isDecimalIntKey(text)) return text
+  // up to 15 characters the int is below 10^15, safe as a number: no BigInt needed (list indexes, ids)
+  return text.length <= 15 ? Number(text) : keyFromInt(BigInt(text))
 }
 
 // ---------------------------------------------------------------- decoding
@@ -52,8 +60,12 @@ export function phpKey(text: string): PhpKey {
 const JSON_STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y
 const JSON_NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const JSON_LITERALS = [["true", true], ["false", false], ["null", null]] as const
 /** json_decode's default depth 512 admits 511 nested arrays/objects (checked with PHP 8.2). */
 const JSON_MAX_NESTING = 511
+
+/** JSON's insignificant whitespace: space, tab, LF, CR (NaN, past the end, is none). */
+const isJsonWhitespace = (code: number) => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d
 
 /**
  * `json_decode($raw, true)`; throws SyntaxError where PHP would return null.
@@ -71,15 +83,16 @@ export function phpJsonDecode(
     throw new SyntaxError(`${what} at position ${pos}`)
   }
   const skipWhitespace = () => {
-    while (pos < raw.length && " \t\n\r".includes(raw[pos])) pos++
+    while (isJsonWhitespace(raw.charCodeAt(pos))) pos++
   }
   const parseString = (): string => {
     JSON_STRING.lastIndex = pos
-    const match = JSON_STRING.exec(raw) ?? fail("Invalid string")
-    const text: string = JSON.parse(match[0])
+    const lexeme = (JSON_STRING.exec(raw) ?? fail("Invalid string"))[0]
+    // without a backslash the string is its lexeme's inside (JSON.parse would only copy it)
+    const text: string = lexeme.includes("\\") ? JSON.parse(lexeme) : lexeme.slice(1, -1)
     // PHP refuses "\ud800" alone (JSON_ERROR_UTF16); JSON.parse would accept it
     if (UNPAIRED_SURROGATE.test(text)) fail("Unpaired UTF-16 surrogate")
-    pos += match[0].length
+    pos += lexeme.length
     return text
   }
   const parseValue = (depth: number): PhpValue => {
@@ -115,7 +128,7 @@ export function phpJsonDecode(
       }
     }
     if (c === '"') return parseString()
-    for (const [literal, value] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [literal, value] of JSON_LITERALS) {
       if (raw.startsWith(literal, pos)) {
         pos += literal.length
         return value
@@ -250,8 +263,19 @@ function exactDecimal(x: number): { digits: string; decpt: number } {
   return { digits: stripped, decpt: text.length - decimals - (text.length - stripped.length) }
 }
 
+/** The smallest positive normal double: below it the spacing of doubles no longer shrinks with them. */
+const MIN_NORMAL = 2 ** -1022
+
 /** dtoa mode 2: `ndigit` significant digits, round half to even, trailing zeros dropped. */
 function roundedDigits(x: number, ndigit: number): { digits: string; decpt: number } {
+  // The shortest digits that read back as a normal x, when they are no more than ndigit <= 15, are already
+  // x rounded to ndigit digits: they lie within half an ulp of x (< 1.2e-16 of it), and the ndigit-digit
+  // neighbours of x are at least half a step (>= 5e-16 of it) away, so the rounding can land nowhere else
+  // and no tie arises. Gateways' amounts ("1790.50") all take this way, not the BigInt expansion.
+  if (ndigit <= 15 && Math.abs(x) >= MIN_NORMAL) {
+    const shortest = shortestDigits(x)
+    if (shortest.digits.length <= ndigit) return shortest
+  }
   const { digits, decpt } = exactDecimal(x)
   if (digits.length <= ndigit) {
     return { digits: digits.replace(/0+$/, "") || "0", decpt }
@@ -305,7 +329,11 @@ export function phpToString(value: Exclude<PhpValue, PhpArray>): string {
   return value
 }
 
+/** What json_encode escapes; a string without any is encoded as itself, quoted. */
+const JSON_ESCAPED = /["\\/\u0000-\u001f\u2028\u2029]/
+
 function jsonEscapeString(text: string): string {
+  if (!JSON_ESCAPED.test(text)) return `"${text}"`
   let out = '"'
   for (const ch of text) {
     const code = ch.codePointAt(0)!
@@ -377,41 +405,63 @@ function sign(x: number | bigint): number {
   return x > 0 ? 1 : x < 0 ? -1 : 0
 }
 
-/** zend_binary_strcmp: bytewise, as PHP strings are UTF-8 bytes here. */
+/**
+ * zend_binary_strcmp of the strings' UTF-8 bytes, without encoding them: up to the first code unit that
+ * differs both are the same units, hence the same bytes; two units below the surrogates order as their code
+ * points do, hence as their UTF-8 bytes. Only a surrogate there (a pair, or a lone one that Buffer.from
+ * writes as U+FFFD) takes the bytes themselves.
+ */
 function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) {
+    const ca = a.charCodeAt(i)
+    const cb = b.charCodeAt(i)
+    if (ca !== cb) {
+      if (ca < 0xd800 && cb < 0xd800) return ca < cb ? -1 : 1
+      return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
+    }
+  }
+  // a prefix is less (a lone high surrogate at its end, U+FFFD's bytes, is less than any 4-byte sequence too)
+  return sign(a.length - b.length)
+}
+
+/** A key as ksort compares it, read once for the whole sort: its int value, or how is_numeric_string reads it. */
+type SortKey = { key: PhpKey; text: string; int: bigint | undefined; number: PhpNumber | undefined }
+
+function sortKey(key: PhpKey): SortKey {
+  const int = intKeyValue(key)
+  const text = String(key)
+  return { key, text, int, number: int === undefined ? phpNumber(text) : undefined }
 }
 
 /** zendi_smart_strcmp: two numeric strings compare as numbers, anything else bytewise. */
-function compareStrings(a: string, b: string): number {
-  const na = phpNumber(a)
-  const nb = phpNumber(b)
-  if (!na || !nb) return compareBytes(a, b)
+function compareStrings(a: SortKey, b: SortKey): number {
+  const na = a.number
+  const nb = b.number
+  if (!na || !nb) return compareBytes(a.text, b.text)
   if ("int" in na && "int" in nb) return sign(na.int - nb.int)
   if ("int" in na) return "overflow" in nb && nb.overflow ? -nb.overflow : sign(Number(na.int) - (nb as { float: number }).float)
   if ("int" in nb) return na.overflow ? na.overflow : sign(na.float - Number(nb.int))
   // integers overflowed to the same double, or two equal infinities, are told apart as strings
   const sameOverflow = na.overflow !== 0 && na.overflow === nb.overflow && na.float === nb.float
-  if (sameOverflow || (na.float === nb.float && !Number.isFinite(na.float))) return compareBytes(a, b)
+  if (sameOverflow || (na.float === nb.float && !Number.isFinite(na.float))) return compareBytes(a.text, b.text)
   return sign(na.float - nb.float)
 }
 
-/** zend_compare(int, string): numerically when the string is numeric, else as strings. */
-function compareIntToString(int: bigint, text: string): number {
-  const n = phpNumber(text)
-  if (!n) return compareBytes(int.toString(), text)
+/** zend_compare(int, string): numerically when the string is numeric, else as strings (the int as its digits). */
+function compareIntToString(int: bigint, intKey: SortKey, text: SortKey): number {
+  const n = text.number
+  if (!n) return compareBytes(intKey.text, text.text)
   if ("int" in n) return sign(int - n.int)
   return sign(Number(int) - n.float)
 }
 
 /** PHP 8 ksort's SORT_REGULAR comparison (php_array_key_compare_unstable_i). */
-function compareKeys(a: PhpKey, b: PhpKey): number {
-  const intA = intKeyValue(a)
-  const intB = intKeyValue(b)
-  if (intA !== undefined && intB !== undefined) return sign(intA - intB)
-  if (intA !== undefined) return compareIntToString(intA, b as string)
-  if (intB !== undefined) return -compareIntToString(intB, a as string)
-  return compareStrings(a as string, b as string)
+function compareKeys(a: SortKey, b: SortKey): number {
+  if (a.int !== undefined && b.int !== undefined) return sign(a.int - b.int)
+  if (a.int !== undefined) return compareIntToString(a.int, a, b)
+  if (b.int !== undefined) return -compareIntToString(b.int, b, a)
+  return compareStrings(a, b)
 }
 
 /**
@@ -420,5 +470,7 @@ function compareKeys(a: PhpKey, b: PhpKey): number {
  * "9.5", "10a") the result depends on the sort algorithm and may differ from PHP.
  */
 export function phpKsort(array: PhpArray): PhpArray {
-  return new Map([...array.entries()].sort(([a], [b]) => compareKeys(a, b)))
+  const entries = [...array].map(([key, value]) => ({ key: sortKey(key), value }))
+  entries.sort((a, b) => compareKeys(a.key, b.key))
+  return new Map(entries.map(({ key, value }) => [key.key, value]))
 }

@@ -108,11 +108,33 @@ const LIST_INDEX = /^(0|[1-9][0-9]{0,3})$/
  */
 const shadowsPrototype = (name: string) => name === "__proto__" || name in Object.prototype
 
-/** Percent-decoding with `+` as space, refusing a malformed `%`, NUL and non-UTF-8 bytes. */
+const MALFORMED_PERCENT = /%(?![0-9A-Fa-f]{2})/
+/** An escape of a byte beyond ASCII (every "%" has two hex digits by then). */
+const NON_ASCII_ESCAPE = /%[89A-Fa-f]/
+const plusAsSpace = (text: string) => (text.includes("+") ? text.replace(/\+/g, " ") : text)
+
+/**
+ * Percent-decoding with `+` as space, refusing a malformed `%`, NUL and
+ * non-UTF-8 bytes. `text` is printable ASCII (parseStrictForm checks the
+ * body first), so only its escapes can bring a NUL or a byte beyond ASCII:
+ * text without any is its own decoding, and with escapes of ASCII only
+ * (`%5B`, `%40`…) there is no UTF-8 to judge, so decodeURIComponent reads
+ * them; only an escape beyond ASCII needs the bytes and the UTF-8 check.
+ */
 function formDecode(gateway: string, text: string): string {
-  if (/%(?![0-9A-Fa-f]{2})/.test(text)) throw refused(gateway, `malformed percent-encoding in "${text}".`)
+  if (!text.includes("%")) return plusAsSpace(text)
+  if (MALFORMED_PERCENT.test(text)) throw refused(gateway, `malformed percent-encoding in "${text}".`)
+  if (NON_ASCII_ESCAPE.test(text)) return utf8FormDecode(gateway, text)
+  // "+" first: an escaped "%2B" stays a plus
+  const decoded = decodeURIComponent(plusAsSpace(text))
+  if (decoded.includes("\0")) throw refused(gateway, "a form field contains a NUL byte.")
+  return decoded
+}
+
+/** formDecode of well-formed escapes, some beyond ASCII: through the bytes. */
+function utf8FormDecode(gateway: string, text: string): string {
   const bytes = Buffer.from(
-    text.replace(/\+/g, " ").replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    plusAsSpace(text).replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
     "latin1"
   )
   if (bytes.includes(0)) throw refused(gateway, "a form field contains a NUL byte.")
@@ -135,6 +157,7 @@ export function parseStrictForm(gateway: string, raw: string, options: StrictFor
   }
   const pairs = raw.split("&")
   if (pairs.length > MAX_FIELDS) throw refused(gateway, `more than ${MAX_FIELDS} form fields.`)
+  const nested = options.nested ?? {}
   const result: PhpArray = new Map()
   const seen = new Set<string>()
   for (const pair of pairs) {
@@ -143,17 +166,13 @@ export function parseStrictForm(gateway: string, raw: string, options: StrictFor
     const value = pair.slice(eq + 1)
     if (value.includes("=")) throw refused(gateway, `form pair "${pair}" has a raw "=" in its value.`)
     const name = formDecode(gateway, pair.slice(0, eq))
-    const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(name)
-    const base = match?.[1] ?? ""
-    const segments = match?.[2] ? match[2].slice(1, -1).split("][") : []
-    const nesting = Object.prototype.hasOwnProperty.call(options.nested ?? {}, base) ? options.nested![base] : undefined
-    const plainSegments = nesting?.indexed ? segments.slice(1) : segments
-    if (
-      !match ||
-      !PLAIN_NAME.test(base) ||
-      [base, ...plainSegments].some(shadowsPrototype) ||
-      !plainSegments.every((segment) => SEGMENT_NAME.test(segment))
-    ) {
+    const parts = nameParts(name)
+    const base = parts?.base ?? ""
+    const segments = parts?.segments ?? []
+    const nesting = Object.prototype.hasOwnProperty.call(nested, base) ? nested[base] : undefined
+    // an indexed field's first segment is its list index, checked below
+    const firstName = nesting?.indexed ? 1 : 0
+    if (!parts || !PLAIN_NAME.test(base) || shadowsPrototype(base) || !segmentsArePlain(segments, firstName)) {
       throw refused(gateway, `form field name "${name}" is not a plain name.`)
     }
     if (segments.length > (nesting?.depth ?? 0)) {
@@ -164,9 +183,39 @@ export function parseStrictForm(gateway: string, raw: string, options: StrictFor
     }
     if (seen.has(name)) throw refused(gateway, `form field "${name}" appears twice.`)
     seen.add(name)
-    setNested(gateway, result, [base, ...segments], formDecode(gateway, value), name)
+    setNested(gateway, result, base, segments, formDecode(gateway, value), name)
   }
   return result
+}
+
+/**
+ * A name's base and bracketed segments (`a[b][c]`: `a`, `[b, c]`), or undefined when it is not of that
+ * shape: a base without brackets, then only `[…]` groups without brackets inside (`a[b`, `a[b]c`, `[a]`,
+ * `a]`, `a[[b]]` are not).
+ */
+function nameParts(name: string): { base: string; segments: string[] } | undefined {
+  const open = name.indexOf("[")
+  if (open === -1) return name && !name.includes("]") ? { base: name, segments: [] } : undefined
+  const base = name.slice(0, open)
+  if (!base || base.includes("]")) return undefined
+  const segments: string[] = []
+  for (let at = open; at < name.length; ) {
+    const close = name.indexOf("]", at)
+    if (name[at] !== "[" || close === -1) return undefined
+    const segment = name.slice(at + 1, close)
+    if (segment.includes("[")) return undefined
+    segments.push(segment)
+    at = close + 1
+  }
+  return { base, segments }
+}
+
+/** Every segment from `first` on is a name both parsers read alike. */
+function segmentsArePlain(segments: string[], first: number): boolean {
+  for (let i = first; i < segments.length; i++) {
+    if (!SEGMENT_NAME.test(segments[i]) || shadowsPrototype(segments[i])) return false
+  }
+  return true
 }
 
 /** A list index both parsers place alike: one already used, or the next one (no gaps, in order). */
@@ -176,20 +225,23 @@ function nextListIndex(list: PhpValue | undefined, segment: string): boolean {
   return Number(segment) <= size
 }
 
-/** `$_POST[a][b] = value`, refusing a name that is both a value and a parent (`a=1&a[b]=2`). */
-function setNested(gateway: string, target: PhpArray, path: string[], value: string, name: string) {
+/** `$_POST[base][segment]… = value`, refusing a name that is both a value and a parent (`a=1&a[b]=2`). */
+function setNested(gateway: string, target: PhpArray, base: string, segments: string[], value: string, name: string) {
   let array = target
-  for (const segment of path.slice(0, -1)) {
-    const key = phpKey(segment)
+  let key = phpKey(base)
+  for (const segment of segments) {
     const existing = array.get(key)
     if (existing !== undefined && !(existing instanceof Map)) {
       throw refused(gateway, `form field "${name}" clashes with a field of the same name.`)
     }
-    const child: PhpArray = existing ?? new Map()
-    array.set(key, child)
+    let child = existing
+    if (child === undefined) {
+      child = new Map()
+      array.set(key, child)
+    }
     array = child
+    key = phpKey(segment)
   }
-  const key = phpKey(path[path.length - 1])
   if (array.has(key)) throw refused(gateway, `form field "${name}" clashes with a field of the same name.`)
   array.set(key, value)
 }

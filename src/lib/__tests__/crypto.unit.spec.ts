@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from "node:crypto"
+import fc from "fast-check"
 import { hmacSha256Hex, sha256Hex, signaturesEqual } from "../crypto"
 
 describe("crypto helpers", () => {
@@ -20,5 +22,28 @@ describe("crypto helpers", () => {
     expect(signaturesEqual("abcdef", ["abcdef"])).toBe(false)
     expect(signaturesEqual("abcdef", "")).toBe(false)
     expect(signaturesEqual("abcdef", " abcdef")).toBe(false)
+  })
+
+  it("property: the one-shot SHA-256 is createHash's, and the comparison without hashing decides as the hashed one did", () => {
+    const sha = (text: string) => createHash("sha256").update(text, "utf8").digest()
+    // the comparison before: SHA-256 of both sides (to hide the length), then the lengths
+    const hashedEqual = (expected: string, received: string) => timingSafeEqual(sha(expected), sha(received)) && expected.length === received.length
+    // any UTF-16, lone surrogates included (which UTF-8 writes as U+FFFD)
+    const text = fc.string({ unit: fc.oneof(fc.constantFrom("a", "f", "0", "A", "é", "\ufffd", "\ud800", "\udc00", "😀"), fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c))), maxLength: 8 })
+    const pair = fc.oneof(
+      fc.tuple(text, text),
+      text.map((a) => [a, a] as const),
+      fc.tuple(text, text, text).map(([a, b, c]) => [a + b, a + c] as const),
+      fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 }).chain((hex) =>
+        fc.constantFrom([hex, hex] as const, [hex, hex.toUpperCase()] as const, [hex, hex.slice(1)] as const, [hex, `${hex}0`] as const)
+      )
+    )
+    fc.assert(
+      fc.property(pair, ([expected, received]) => {
+        expect(sha256Hex(expected)).toBe(sha(expected).toString("hex"))
+        expect(signaturesEqual(expected, received)).toBe(hashedEqual(expected, received))
+      }),
+      { numRuns: 20000 }
+    )
   })
 })

@@ -1,4 +1,5 @@
-import { PhpFloat, PhpInt, phpJsonDecode, PhpArray } from "../php"
+import fc from "fast-check"
+import { PhpFloat, PhpInt, phpJsonDecode, PhpArray, PhpKey, PhpValue } from "../php"
 import {
   decimalAmountField,
   gatewayIdField,
@@ -108,5 +109,46 @@ describe("plainFields", () => {
     // int keys from a form (`a[0]`, `a[1]`) are a list
     expect(plainValue(new Map<string | number, string>([[0, "a"], [1, "b"]]))).toEqual(["a", "b"])
     expect(plainValue(new Map<string | number, string>([[1, "a"]]))).toEqual({ "1": "a" })
+  })
+
+  it("property: builds the same objects as Object.fromEntries did, names that Object.prototype holds included", () => {
+    // plainValue as it was: Object.fromEntries of every map that is not a list
+    const oracle = (value: PhpValue): unknown => {
+      if (value instanceof PhpInt) return Number.isSafeInteger(Number(value.value)) ? Number(value.value) : value.value.toString()
+      if (value instanceof PhpFloat) return value.value
+      if (!(value instanceof Map)) return value
+      const entries = [...value.entries()]
+      return entries.every(([key], index) => key === index)
+        ? entries.map(([, item]) => oracle(item))
+        : Object.fromEntries(entries.map(([key, item]) => [String(key), oracle(item)]))
+    }
+    /** Every own property with its attributes, and the prototype, down the tree: what toEqual would not tell apart. */
+    const shape = (value: unknown): unknown =>
+      value !== null && typeof value === "object"
+        ? {
+            array: Array.isArray(value),
+            prototypeIsObjects: Object.getPrototypeOf(value) === (Array.isArray(value) ? Array.prototype : Object.prototype),
+            own: Reflect.ownKeys(value).map((key) => {
+              const { value: item, ...attributes } = Object.getOwnPropertyDescriptor(value, key)!
+              return [key, attributes, shape(item)]
+            }),
+          }
+        : value
+    const key = fc.oneof(
+      fc.constantFrom<PhpKey>(0, 1, 2, -1, "a", "b", "__proto__", "toString", "constructor", "hasOwnProperty", "valueOf", "__defineGetter__", "01", "1.5", "length"),
+      fc.nat({ max: 3 })
+    )
+    const leaf = fc.oneof(fc.string({ maxLength: 3 }), fc.boolean(), fc.constant(null), fc.bigInt().map((n) => new PhpInt(n)), fc.double().map((x) => new PhpFloat(x)))
+    const { array } = fc.letrec<{ array: PhpArray; value: PhpValue }>((tie) => ({
+      array: fc.array(fc.tuple(key, tie("value")), { maxLength: 4 }).map((entries) => new Map(entries)),
+      value: fc.oneof({ depthSize: "small" }, leaf, tie("array")),
+    }))
+    fc.assert(
+      fc.property(array, (fields) => {
+        expect(shape(plainFields(fields))).toStrictEqual(shape(Object.fromEntries([...fields].map(([k, v]) => [String(k), oracle(v)]))))
+        expect(shape(plainValue(fields))).toStrictEqual(shape(oracle(fields)))
+      }),
+      { numRuns: 3000 }
+    )
   })
 })

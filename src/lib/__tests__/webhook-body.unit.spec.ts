@@ -383,3 +383,154 @@ describe("parseStrictForm", () => {
     expect(fields.get("v")).toBe("&=+[]% .€")
   })
 })
+
+/**
+ * parseStrictForm before its fast paths (no escape, escapes of ASCII only, flat names, a scanner for
+ * bracketed names), kept here as the oracle: the fast one must accept the same bodies, read them the
+ * same way, and refuse the others with the same message.
+ */
+function plainParseStrictForm(gateway: string, raw: string, options: StrictFormOptions = {}): PhpArray {
+  const refused = (reason: string) => new MedusaError(MedusaError.Types.INVALID_DATA, `${gateway} webhook: ${reason}`)
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+  const shadowsPrototype = (name: string) => name === "__proto__" || name in Object.prototype
+  const phpKey = (text: string) => {
+    if (!/^(0|-?[1-9][0-9]*)$/.test(text)) return text
+    const n = BigInt(text)
+    if (n < -(2n ** 63n) || n > 2n ** 63n - 1n) return text
+    return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString()
+  }
+  const formDecode = (text: string) => {
+    if (/%(?![0-9A-Fa-f]{2})/.test(text)) throw refused(`malformed percent-encoding in "${text}".`)
+    const bytes = Buffer.from(
+      text.replace(/\+/g, " ").replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+      "latin1"
+    )
+    if (bytes.includes(0)) throw refused("a form field contains a NUL byte.")
+    try {
+      return utf8.decode(bytes)
+    } catch {
+      throw refused("a form field is not UTF-8 once percent-decoded.")
+    }
+  }
+  if (!/^[\x21-\x7e]*$/.test(raw)) throw refused("a form body may hold only printable ASCII (everything else percent-encoded).")
+  const pairs = raw.split("&")
+  if (pairs.length > 200) throw refused(`more than 200 form fields.`)
+  const result: PhpArray = new Map()
+  const seen = new Set<string>()
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=")
+    if (eq <= 0) throw refused(`form pair "${pair}" is not name=value.`)
+    const value = pair.slice(eq + 1)
+    if (value.includes("=")) throw refused(`form pair "${pair}" has a raw "=" in its value.`)
+    const name = formDecode(pair.slice(0, eq))
+    const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(name)
+    const base = match?.[1] ?? ""
+    const segments = match?.[2] ? match[2].slice(1, -1).split("][") : []
+    const nesting = Object.prototype.hasOwnProperty.call(options.nested ?? {}, base) ? options.nested![base] : undefined
+    const plainSegments = nesting?.indexed ? segments.slice(1) : segments
+    if (
+      !match ||
+      !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(base) ||
+      [base, ...plainSegments].some(shadowsPrototype) ||
+      !plainSegments.every((segment) => /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(segment))
+    ) {
+      throw refused(`form field name "${name}" is not a plain name.`)
+    }
+    if (segments.length > (nesting?.depth ?? 0)) throw refused(`form field "${name}" uses bracket syntax where the doc has a flat field.`)
+    if (nesting?.indexed && segments.length) {
+      const list = result.get(base)
+      if (!/^(0|[1-9][0-9]{0,3})$/.test(segments[0]) || Number(segments[0]) > (list instanceof Map ? list.size : 0)) {
+        throw refused(`form field "${name}" is not the next index of the list ${base} (0, 1, 2… in order).`)
+      }
+    }
+    if (seen.has(name)) throw refused(`form field "${name}" appears twice.`)
+    seen.add(name)
+    const decoded = formDecode(value)
+    const path = [base, ...segments]
+    let array = result
+    for (const segment of path.slice(0, -1)) {
+      const key = phpKey(segment)
+      const existing = array.get(key)
+      if (existing !== undefined && !(existing instanceof Map)) throw refused(`form field "${name}" clashes with a field of the same name.`)
+      const child: PhpArray = existing ?? new Map()
+      array.set(key, child)
+      array = child
+    }
+    const key = phpKey(path[path.length - 1])
+    if (array.has(key)) throw refused(`form field "${name}" clashes with a field of the same name.`)
+    array.set(key, decoded)
+  }
+  return result
+}
+
+describe("parseStrictForm's fast paths", () => {
+  /** What a parse gives: its fields, or the refusal's type and message. */
+  const outcome = (parse: () => PhpArray) => {
+    try {
+      return { fields: parse() }
+    } catch (error) {
+      return { refused: (error as MedusaError).type, message: (error as Error).message }
+    }
+  }
+
+  it("property: accept, read and refuse (with the same message) exactly as the plain implementation", () => {
+    // escapes of every kind: ASCII ones (brackets, "+", "%", "=", "&"), NUL, UTF-8 (2, 3, 4 bytes), bytes that are not
+    // UTF-8 (a lone continuation, overlong, a surrogate, a truncated sequence), malformed ones; and raw bytes alike
+    const piece = fc.constantFrom(
+      "a", "x", "Z9", "_", "0", "1", "01", "-1", "10000", "amount", "data", "toValues", "key", "constructor", "__proto__", "toString",
+      "+", ".", "-", "*", "[", "]", "[]", "][", "%5B", "%5D", "%5b", "%5d", "%2B", "%2b", "%25", "%26", "%3D", "%20", "%2E", "%7E", "%61",
+      "%00", "%0A", "%7F", "%C3%A9", "%D0%98", "%E2%82%AC", "%F0%9F%98%80", "%80", "%FF", "%C0%AF", "%ED%A0%80", "%E2%82", "%E9",
+      "%", "%4", "%zz", "%u0061", "=", "é", " "
+    )
+    const text = fc.array(piece, { maxLength: 4 }).map((pieces) => pieces.join(""))
+    const bracket = fc
+      .tuple(fc.constantFrom("[", "%5B", "%5b"), fc.oneof(text, fc.constantFrom("0", "1", "2", "key", "name", "x")), fc.constantFrom("]", "%5D", "%5d"))
+      .map((parts) => parts.join(""))
+    const name = fc.oneof(
+      { weight: 2, arbitrary: text },
+      { weight: 3, arbitrary: fc.constantFrom("amount", "id", "hash", "a") },
+      { weight: 4, arbitrary: fc.tuple(fc.constantFrom("data", "toValues", "amount", "a", "constructor", "%61"), fc.array(bracket, { maxLength: 3 })).map(([base, segments]) => base + segments.join("")) },
+      // the doc's shapes, raw or escaped: data[name], toValues[i][name]
+      { weight: 4, arbitrary: fc.tuple(fc.constantFrom("[", "%5B"), fc.constantFrom("]", "%5D"), fc.constantFrom("x", "key", "name"), fc.constantFrom("0", "0", "1", "2")).map(([open, close, key, index]) => [`data${open}${key}${close}`, `toValues${open}${index}${close}${open}${key}${close}`]).chain((names) => fc.constantFrom(...names)) }
+    )
+    // values that read well, escapes included
+    const goodValue = fc.array(fc.constantFrom("1", "x", "wallet", "***", "+", "%40", "%2B", "%25", "%5B", "%C3%A9", "%F0%9F%98%80"), { maxLength: 3 })
+    const pair = fc.oneof(
+      { weight: 9, arbitrary: fc.tuple(name, fc.oneof(text, goodValue.map((pieces) => pieces.join("")))).map(([n, v]) => `${n}=${v}`) },
+      { weight: 1, arbitrary: text }
+    )
+    const nested = fc.constantFrom<StrictFormOptions["nested"]>(undefined, NESTED, DATA, TO_VALUES, { a: { depth: 1 } }, { toValues: { depth: 2 } })
+    let accepted = 0
+    let acceptedEscaped = 0
+    let acceptedNested = 0
+    const refusals = new Set<string>()
+    fc.assert(
+      fc.property(fc.array(pair, { minLength: 1, maxLength: 6 }), nested, (pairs, nested) => {
+        const raw = pairs.join("&")
+        const fast = outcome(() => parseStrictForm(G, raw, { nested }))
+        expect(fast).toStrictEqual(outcome(() => plainParseStrictForm(G, raw, { nested })))
+        if (fast.fields) {
+          accepted++
+          if (raw.includes("%")) acceptedEscaped++
+          if ([...fast.fields.values()].some((value) => value instanceof Map)) acceptedNested++
+        } else {
+          refusals.add(fast.message.replace(/"[^]*"|list \w+/g, "…"))
+        }
+      }),
+      { numRuns: 20000 }
+    )
+    // both sides reached: bodies read (with escapes, with nesting), and every kind of refusal but too many fields
+    expect(acceptedEscaped).toBeGreaterThan(500)
+    expect(acceptedNested).toBeGreaterThan(200)
+    expect(accepted).toBeGreaterThan(acceptedEscaped)
+    expect(refusals.size).toBe(11)
+  })
+
+  it("reads the sandbox exchanger's IPN as the plain implementation does", () => {
+    const raw =
+      "orderUID=1400&orderId=65a1f0c2e4b0a1b2c3d4e5aa&newStatus=done&inAmount=1790.5&outAmount=18.80&xml_from=CARDRUB&xml_to=USDTTRC20" +
+      "&timestamp=1763861445000&toValues%5B0%5D%5Bkey%5D=wallet&toValues%5B0%5D%5Bname%5D=wallet&toValues%5B0%5D%5Bvalue%5D=***&hash=" +
+      "ab".repeat(32)
+    expect(parseStrictForm(G, raw, { nested: TO_VALUES })).toStrictEqual(plainParseStrictForm(G, raw, { nested: TO_VALUES }))
+  })
+})

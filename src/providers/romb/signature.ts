@@ -35,7 +35,10 @@ export function rombSignatureBase(fields: PhpArray): string {
     // a failed json_encode is false, which PHP concatenates as ""
     base += `${key}=${value instanceof Map ? phpJsonEncode(value) || "" : phpToString(value)}&`
   }
-  return base.replace(/&+$/, "")
+  // rtrim($base, "&"): the last value's own trailing "&"s go too
+  let end = base.length
+  while (end > 0 && base.charCodeAt(end - 1) === 0x26) end--
+  return base.slice(0, end)
 }
 
 /** Hex HMAC-SHA256 of rombSignatureBase with the secret. */
