@@ -18,6 +18,16 @@ const storefrontReturn = {
   allowedReturnHosts: [new URL(storefrontUrl).host],
 }
 
+/**
+ * RECONCILE_AFTER_SECONDS: the status-call providers' `reconcileAfterSeconds`
+ * (how long after its creation reconciliation first asks about an
+ * unconfirmed payment). Unset: the option's default (120 s). The load suite
+ * shortens it so that lost notifications are recovered within its run.
+ */
+const reconcileAfter = process.env.RECONCILE_AFTER_SECONDS
+  ? { reconcileAfterSeconds: Number(process.env.RECONCILE_AFTER_SECONDS) }
+  : {}
+
 /*
  * Several instances on one database (production). Without REDIS_URL nothing
  * here applies: Medusa's in-process defaults (local event bus, in-memory
@@ -148,6 +158,7 @@ module.exports = defineConfig({
               ...storefrontReturn,
               description: "Order {session_id}",
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
+              ...reconcileAfter,
             },
           },
           {
@@ -163,6 +174,7 @@ module.exports = defineConfig({
               // a released or failed hold after the order exists cancels the order too
               cancelOrderOnPaymentCancel: true,
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
+              ...reconcileAfter,
             },
           },
           ...(["obmin", "pocketbank"] as const).map((site) => ({
@@ -184,6 +196,7 @@ module.exports = defineConfig({
               },
               clientCallbackUrl: `${storefrontUrl}/checkout/{cart_id}`,
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
+              ...reconcileAfter,
             },
           })),
           {

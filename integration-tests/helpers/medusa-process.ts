@@ -46,9 +46,11 @@ export type RedisPlan =
  * with a reason, never pass silently): the local Redis at 127.0.0.1:6379 if
  * it answers PING; else a `redis-server` binary to start on a free port
  * (`REDIS_SERVER_BIN`, /usr/bin/redis-server, or one on the PATH); else none.
+ * `db`: the local Redis's database (default LOCAL_REDIS.db), so that suites
+ * do not flush each other's.
  */
-export function planRedis(): RedisPlan {
-  const { host, port, db } = LOCAL_REDIS
+export function planRedis({ db = LOCAL_REDIS.db }: { db?: number } = {}): RedisPlan {
+  const { host, port } = LOCAL_REDIS
   const probe = spawnSync(
     process.execPath,
     [
@@ -113,77 +115,10 @@ type RespValue = string | number | null | RespValue[]
 /**
  * One Redis command (after SELECT of the URL's database, and AUTH if the URL
  * has a password) over a raw connection: enough RESP for the tests' own
- * FLUSHDB, PING and key inspection, without a client library.
+ * FLUSHDB, PING and key inspection, without a client library. The same
+ * client the bench and the demo use (scripts/stack.js).
  */
-export function redisCommand(url: string, args: string[]): Promise<RespValue> {
-  const parsed = new URL(url)
-  const db = parsed.pathname.replace(/^\//, "") || "0"
-  const commands = [
-    ...(parsed.password ? [parsed.username ? ["AUTH", decodeURIComponent(parsed.username), decodeURIComponent(parsed.password)] : ["AUTH", decodeURIComponent(parsed.password)]] : []),
-    ["SELECT", db],
-    args,
-  ]
-  const encode = (command: string[]) => `*${command.length}\r\n${command.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(parsed.port || 6379), parsed.hostname)
-    let buffer = Buffer.alloc(0)
-    const replies: RespValue[] = []
-    socket.setTimeout(5000, () => {
-      socket.destroy()
-      reject(new Error(`Redis at ${parsed.host} did not answer ${args[0]}`))
-    })
-    socket.on("error", reject)
-    socket.on("connect", () => socket.write(commands.map(encode).join("")))
-    socket.on("data", (chunk) => {
-      buffer = Buffer.concat([buffer, chunk])
-      for (;;) {
-        const read = readResp(buffer, 0)
-        if (!read) break
-        buffer = buffer.subarray(read.end)
-        if (read.error) {
-          socket.destroy()
-          return reject(new Error(`Redis ${args[0]}: ${read.error}`))
-        }
-        replies.push(read.value)
-        if (replies.length === commands.length) {
-          socket.end()
-          return resolve(replies[replies.length - 1])
-        }
-      }
-    })
-  })
-}
-
-function readResp(buffer: Buffer, at: number): { value: RespValue; end: number; error?: string } | undefined {
-  const lineEnd = buffer.indexOf("\r\n", at)
-  if (lineEnd < 0) return undefined
-  const type = String.fromCharCode(buffer[at])
-  const line = buffer.toString("utf8", at + 1, lineEnd)
-  const next = lineEnd + 2
-  if (type === "+") return { value: line, end: next }
-  if (type === "-") return { value: null, end: next, error: line }
-  if (type === ":") return { value: Number(line), end: next }
-  if (type === "$") {
-    const length = Number(line)
-    if (length < 0) return { value: null, end: next }
-    if (buffer.length < next + length + 2) return undefined
-    return { value: buffer.toString("utf8", next, next + length), end: next + length + 2 }
-  }
-  if (type === "*") {
-    const count = Number(line)
-    if (count < 0) return { value: null, end: next }
-    const items: RespValue[] = []
-    let position = next
-    for (let i = 0; i < count; i++) {
-      const item = readResp(buffer, position)
-      if (!item) return undefined
-      items.push(item.value)
-      position = item.end
-    }
-    return { value: items, end: position }
-  }
-  throw new Error(`unexpected RESP type ${JSON.stringify(type)}`)
-}
+export const redisCommand: (url: string, args: string[]) => Promise<RespValue> = require("../../scripts/stack").redisCommand
 
 /* --------------------------------------------------------------- Database */
 
@@ -267,6 +202,18 @@ export async function prepareDatabase(
     timings: { migrate, seed },
     drop: () => withWaitingRoom((client) => dropDatabase(client, name)),
   }
+}
+
+/**
+ * An admin user of the database's app, made with `medusa user` (output in
+ * `.test-data/<name>-setup.log`), for suites whose instances are real
+ * processes: log in with `POST /auth/user/emailpass`.
+ */
+export async function createAdminUser(
+  database: Pick<PreparedDatabase, "name" | "url">,
+  { email, password, env = {} }: { email: string; password: string; env?: NodeJS.ProcessEnv }
+): Promise<void> {
+  await runMedusa(["user", "-e", email, "-p", password], { ...env, DATABASE_URL: database.url }, path.join(TEST_DATA, `${database.name}-setup.log`))
 }
 
 /** The environment every Medusa process of these helpers gets, on top of the caller's. */
