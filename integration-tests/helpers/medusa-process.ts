@@ -79,6 +79,33 @@ export function planRedis({ db = LOCAL_REDIS.db }: { db?: number } = {}): RedisP
   }
 }
 
+/**
+ * What a suite on real instances and Redis shares: its Redis plan, decided
+ * when the file is loaded (without Redis `test` is `it.skip` and the reason is
+ * printed, never a silent pass), and its measured figures, printed as they
+ * come (`report`) and written with the suite's total time to
+ * `.test-data/<name>-results.json` (`saveResults`).
+ */
+export function redisSuite(name: string, { db, results = {} }: { db?: number; results?: Record<string, unknown> } = {}) {
+  const plan = planRedis({ db })
+  if (plan.kind === "none") console.warn(`[${name}] SKIPPED: ${plan.reason}`)
+  const started = Date.now()
+  return {
+    plan,
+    test: plan.kind === "none" ? it.skip : it,
+    results,
+    report(key: string, value: unknown) {
+      results[key] = value
+      console.log(`[${name}] ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    },
+    saveResults() {
+      results.total = `${((Date.now() - started) / 1000).toFixed(1)} s`
+      fs.mkdirSync(TEST_DATA, { recursive: true })
+      fs.writeFileSync(path.join(TEST_DATA, `${name}-results.json`), JSON.stringify(results, null, 2))
+    },
+  }
+}
+
 export type TestRedis = { url: string; description: string; stop(): Promise<void> }
 
 /** The Redis of a plan, empty: the local one's database flushed, or a fresh server from the binary. */

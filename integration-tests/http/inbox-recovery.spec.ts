@@ -1,12 +1,10 @@
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import path from "node:path"
 import retryGatewayEventsJob from "../../src/jobs/retry-gateway-events"
 import { buildGatewayEvent } from "../../src/providers/base/redirect-provider"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { PROCESSING_LEASE_SECONDS } from "../../src/modules/gateway-inbox/service"
-import { seedStore, SeededStore } from "../helpers/seed-store"
-import { createCartReadyForPayment, createPaymentSession, ordersForCart, paymentStatus } from "../helpers/storefront"
+import { redirectSuite } from "../helpers/redirect-suite"
+import { ordersForCart, paymentStatus } from "../helpers/storefront"
 
 jest.setTimeout(180_000)
 
@@ -18,24 +16,16 @@ const ROMB = "pp_romb_romb"
  * once by the retry job (every minute) once its grace or claim lease is over,
  * however many dead events sit in the inbox ahead of it.
  */
-medusaIntegrationTestRunner({
-  cwd: path.join(__dirname, "../.."),
-  inApp: true,
-  testSuite: ({ api, getContainer }) => {
-    let seeded: SeededStore
-
-    beforeAll(async () => {
-      seeded = await seedStore(getContainer(), { paymentProviderIds: [ROMB] })
-    })
-
+redirectSuite({
+  paymentProviderIds: [ROMB],
+  testSuite: ({ api, getContainer, startPayment }) => {
     const inbox = () => getContainer().resolve(GATEWAY_INBOX_MODULE)
     const sql = (text: string, bindings: unknown[] = []) =>
       getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION).raw(text, bindings)
 
     /** Romb's PAID for a fresh checkout, stored as the webhook route stores it; nothing processes it. */
     async function storedButNotProcessed(transactionId: string) {
-      const cart = await createCartReadyForPayment(api, seeded, { email: "buyer@example.com" })
-      const session = await createPaymentSession(api, cart.id, ROMB, {})
+      const { cart, session } = await startPayment(ROMB)
       const amount = session.data.gateway_amount as string
       const paid = buildGatewayEvent("sandbox-romb-private", {
         action: "captured",

@@ -1,17 +1,14 @@
 import axios, { AxiosInstance } from "axios"
-import fs from "node:fs"
-import path from "node:path"
 import { Pool } from "@medusajs/framework/pg"
 import {
   createAdminUser,
   MedusaInstance,
   medusaProcesses,
   MedusaProcesses,
-  planRedis,
   PreparedDatabase,
   prepareDatabase,
+  redisSuite,
   startRedis,
-  TEST_DATA,
   TestRedis,
 } from "../helpers/medusa-process"
 import { rombSandbox } from "../helpers/romb-sandbox"
@@ -146,11 +143,10 @@ type Checkout = Plan & {
   steps?: Record<string, number>
 }
 
-const redisPlan = planRedis({ db: Number(process.env.LOAD_REDIS_DB ?? 8) })
-if (redisPlan.kind === "none") {
-  console.warn(`[load-integrity] SKIPPED: ${redisPlan.reason}`)
-}
-const test = redisPlan.kind === "none" ? it.skip : it
+const { plan: redisPlan, test, results, report, saveResults } = redisSuite("load-integrity", {
+  db: Number(process.env.LOAD_REDIS_DB ?? 8),
+  results: { seed: SEED, checkouts: CHECKOUTS, concurrency: CONCURRENCY, chaos: CHAOS },
+})
 
 const sandbox = () => process.env.SANDBOX_URL!
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -196,11 +192,6 @@ function cpuSince(before: CpuSnapshot, instances: MedusaInstance[], backendPids:
   return { cpuSeconds: { ...ours, total: Number(total.toFixed(1)) }, machineBusySeconds: s(after.machine - before.machine), wallSeconds: s(wallMs) }
 }
 
-const results: Record<string, unknown> = { seed: SEED, checkouts: CHECKOUTS, concurrency: CONCURRENCY, chaos: CHAOS }
-function report(key: string, value: unknown) {
-  results[key] = value
-  console.log(`[load-integrity] ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
-}
 
 describe("load with integrity: checkouts on two instances, webhooks late, tripled, out of order and lost", () => {
   let redis: TestRedis | undefined
@@ -216,7 +207,6 @@ describe("load with integrity: checkouts on two instances, webhooks late, triple
   /** The merchant's captures of holds, running while the load goes on; they give up at captureDeadline (set once the load is over). */
   const merchantCaptures: Array<Promise<void>> = []
   let captureDeadline = Infinity
-  const suiteStarted = Date.now()
 
   const sql = async <T = any>(text: string, values: unknown[] = []): Promise<T[]> => (await db.query(text, values)).rows
   const backendPids = async () =>
@@ -270,9 +260,7 @@ describe("load with integrity: checkouts on two instances, webhooks late, triple
     else await database?.drop().catch(() => undefined)
     await redis?.stop()
     await axios.post(`${sandbox()}/__control/reset`).catch(() => undefined)
-    results.total = seconds(Date.now() - suiteStarted)
-    fs.mkdirSync(TEST_DATA, { recursive: true })
-    fs.writeFileSync(path.join(TEST_DATA, "load-integrity-results.json"), JSON.stringify(results, null, 2))
+    saveResults()
   })
 
   /* ------------------------------------------------------------ the customer and the storefront */

@@ -1,16 +1,13 @@
 import axios, { AxiosInstance } from "axios"
-import fs from "node:fs"
-import path from "node:path"
 import { Client } from "@medusajs/framework/pg"
 import {
   MedusaInstance,
   medusaProcesses,
   MedusaProcesses,
-  planRedis,
   PreparedDatabase,
   prepareDatabase,
+  redisSuite,
   startRedis,
-  TEST_DATA,
   TestRedis,
 } from "../helpers/medusa-process"
 import { rombSandbox } from "../helpers/romb-sandbox"
@@ -41,22 +38,13 @@ const COPIES_PER_INSTANCE = 20
 /** src/modules/gateway-inbox/service.ts PROCESSING_LEASE_SECONDS; the retry job runs every minute. */
 const LEASE_SECONDS = 90
 
-const redisPlan = planRedis()
-if (redisPlan.kind === "none") {
-  console.warn(`[multi-instance] SKIPPED: ${redisPlan.reason}`)
-}
-const test = redisPlan.kind === "none" ? it.skip : it
+/** What the suite measured, printed as it goes and kept in .test-data/multi-instance-results.json. */
+const { plan: redisPlan, test, results, report, saveResults } = redisSuite("multi-instance")
 
 const sandbox = () => process.env.SANDBOX_URL!
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
-/** What the suite measured, printed at the end and kept in .test-data/multi-instance-results.json. */
-const results: Record<string, unknown> = {}
-function report(key: string, value: unknown) {
-  results[key] = value
-  console.log(`[multi-instance] ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
-}
 
 describe("several instances on Medusa's Redis modules, one database", () => {
   let redis: TestRedis | undefined
@@ -70,7 +58,6 @@ describe("several instances on Medusa's Redis modules, one database", () => {
   let survivor: MedusaInstance
   let worker: Promise<MedusaInstance>
   let api: AxiosInstance
-  const suiteStarted = Date.now()
 
   const sql = async <T = any>(text: string, values: unknown[] = []): Promise<T[]> => (await db.query(text, values)).rows
 
@@ -108,9 +95,7 @@ describe("several instances on Medusa's Redis modules, one database", () => {
     await db?.end().catch(() => undefined)
     await database?.drop().catch(() => undefined)
     await redis?.stop()
-    results.total = seconds(Date.now() - suiteStarted)
-    fs.mkdirSync(TEST_DATA, { recursive: true })
-    fs.writeFileSync(path.join(TEST_DATA, "multi-instance-results.json"), JSON.stringify(results, null, 2))
+    saveResults()
     console.log(`[multi-instance] results:\n${JSON.stringify(results, null, 2)}`)
   })
 
