@@ -51,9 +51,3 @@ export async function recordGatewayOrdersOfCollection(container: MedusaContainer
     sessions.map((session) => session.id)
   )
 }
-
-/** Sessions whose payment is over in Medusa (captured or canceled) need no more checks. */
-export async function settleGatewayOrders(container: MedusaContainer, sessionIds: string[]) {
-  if (!sessionIds.length) return
-  await container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).settleGatewayOrders(sessionIds)
-}
