@@ -54,6 +54,11 @@ const MIN_ATTEMPT_MS = 500
  * since an answer in no documented shape leaves the outcome unknown.
  * Refusals in a documented shape are the client's to word.
  */
+/** The gateway refused who we are (401/403), not what we asked: a setup error, never "try again". */
+export function credentialsRefused(httpStatus: number): boolean {
+  return httpStatus === 401 || httpStatus === 403
+}
+
 export function readGatewayAnswer<S extends z.ZodType>(
   client: { gateway: string; credentialOptions: string },
   call: string,
@@ -62,7 +67,7 @@ export function readGatewayAnswer<S extends z.ZodType>(
 ): z.infer<S> {
   const parsed = schema.safeParse(response.body)
   if (parsed.success) return parsed.data
-  const credentials = response.status === 401 || response.status === 403
+  const credentials = credentialsRefused(response.status)
   throw new GatewayError({
     gateway: client.gateway,
     kind: credentials ? "misconfigured" : "unavailable",

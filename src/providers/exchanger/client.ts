@@ -1,6 +1,6 @@
 import { GatewayError } from "../../lib/errors"
 import { z } from "zod"
-import { createGatewayHttpClient, GatewayHttpClient, GatewayRequest, readGatewayAnswer, redact } from "../../lib/http"
+import { createGatewayHttpClient, credentialsRefused, GatewayHttpClient, GatewayRequest, readGatewayAnswer, redact } from "../../lib/http"
 import {
   EngineError,
   exchangerCreateAnswerSchema,
@@ -121,7 +121,7 @@ export class ExchangerClient {
         engineMessage(error),
         [this.options.ipnSecret, sent.ipnSecret, sent.orderSecret].filter((v): v is string => typeof v === "string")
       )
-      const credentials = response.status === 401 || response.status === 403
+      const credentials = credentialsRefused(response.status)
       throw new GatewayError({
         gateway: GATEWAY,
         kind: credentials ? "misconfigured" : "rejected",

@@ -1,5 +1,5 @@
 import { GatewayError } from "../../lib/errors"
-import { createGatewayHttpClient, GatewayHttpClient, readGatewayAnswer, redact } from "../../lib/http"
+import { createGatewayHttpClient, credentialsRefused, GatewayHttpClient, readGatewayAnswer, redact } from "../../lib/http"
 import {
   RombCreateOrderRequest,
   rombCancelResponseSchema,
@@ -48,7 +48,7 @@ export class RombClient {
     if (answer.status === "error") {
       const code = answer.error?.code
       const message = redact(answer.error?.message ?? answer.message ?? "no reason given", this.secrets)
-      const misconfigured = code === "unauthorized" || response.status === 401 || response.status === 403
+      const misconfigured = code === "unauthorized" || credentialsRefused(response.status)
       throw new GatewayError({
         gateway: GATEWAY,
         kind: misconfigured ? "misconfigured" : "rejected",
@@ -73,7 +73,7 @@ export class RombClient {
     const answer = readGatewayAnswer(ROMB, call, response, rombCancelResponseSchema)
     if (answer.status === "success") return { canceled: true }
     const message = redact(answer.message ?? "Order not found or already processed", this.secrets)
-    if (response.status === 401 || response.status === 403) {
+    if (credentialsRefused(response.status)) {
       // not "already processed": Romb did not look at the order at all
       throw new GatewayError({
         gateway: GATEWAY,

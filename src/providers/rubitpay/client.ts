@@ -1,5 +1,5 @@
 import { GatewayError } from "../../lib/errors"
-import { createGatewayHttpClient, GatewayHttpClient, readGatewayAnswer } from "../../lib/http"
+import { createGatewayHttpClient, credentialsRefused, GatewayHttpClient, readGatewayAnswer } from "../../lib/http"
 import {
   rubitPayAnswerSchema,
   rubitPayCheckAnswerSchema,
@@ -101,7 +101,7 @@ export class RubitPayClient {
     const known = errorCode ? RUBITPAY_ERRORS[errorCode] : undefined
     throw new GatewayError({
       gateway: GATEWAY,
-      kind: known?.kind ?? (status === 401 || status === 403 ? "misconfigured" : "rejected"),
+      kind: known?.kind ?? (credentialsRefused(status) ? "misconfigured" : "rejected"),
       code: errorCode,
       httpStatus: status,
       message: known
@@ -181,10 +181,10 @@ export class RubitPayClient {
   async settleHold(action: "charge" | "unhold", shopOrderId: string) {
     const response = await this.call(action, { shop_order_id: shopOrderId }, true)
     const answer = readGatewayAnswer(RUBITPAY, `invoice/${action}`, response, rubitPayAnswerSchema)
-    const credentialsRefused =
-      response.status === 401 || response.status === 403 || (answer.error_code && RUBITPAY_ERRORS[answer.error_code]?.kind === "misconfigured")
+    const misconfigured =
+      credentialsRefused(response.status) || (answer.error_code && RUBITPAY_ERRORS[answer.error_code]?.kind === "misconfigured")
     // refused credentials say nothing about the invoice: the merchant must hear it, not the invoice's status
-    if (!answer.result && credentialsRefused) this.fail(`invoice/${action}`, response.status, answer.error_code, answer.message)
+    if (!answer.result && misconfigured) this.fail(`invoice/${action}`, response.status, answer.error_code, answer.message)
     return answer.result
       ? { done: true as const }
       : { done: false as const, errorCode: answer.error_code, message: answer.message }
