@@ -1,4 +1,5 @@
 import express, { NextFunction, Request, Response, Router } from "express"
+import { randomInt } from "node:crypto"
 import { STATUS_CODES } from "node:http"
 import { z } from "zod"
 
@@ -79,4 +80,47 @@ export function hold(ms: number, res: Response): Promise<void> {
       resolve()
     }
   })
+}
+
+/**
+ * The ids a gateway numbers its orders with. A real gateway never hands out
+ * the same number twice to one shop, but the sandbox forgets everything when
+ * it stops: counting on from a random start (and on across `/__control/reset`)
+ * keeps a demo run on an existing database from reusing the ids of the
+ * payments it already holds. `reuseNext` gives the next order an id seen
+ * before, as a gateway that was reset or renumbered would.
+ */
+export class GatewayIds {
+  private next: number
+  private reused: string | undefined
+
+  constructor(first: number, spread: number) {
+    this.next = first + randomInt(spread)
+  }
+
+  /** The next number of the gateway's sequence. */
+  nextNumber(): number {
+    return this.next++
+  }
+
+  /** The id a new order gets: the one armed by `/next-gateway-id`, else `fresh`. */
+  idFor(fresh: string): string {
+    const reused = this.reused
+    this.reused = undefined
+    return reused ?? fresh
+  }
+
+  clear() {
+    this.reused = undefined
+  }
+
+  /** `POST /next-gateway-id { id }`: the next order gets this id. */
+  route(router: Router) {
+    router.post("/next-gateway-id", (req, res) => {
+      const input = controlInput(z.object({ id: z.string().min(1) }).strict(), req, res)
+      if (!input) return
+      this.reused = input.id
+      res.json({ armed: input.id })
+    })
+  }
 }

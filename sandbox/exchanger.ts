@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto"
 import express, { Request, Response, Router } from "express"
+import { GatewayIds } from "./control"
 import { httpUrl, PageAction, paymentPage, seeOther, wantsJson, withQueryParam } from "./page"
 import { exchangerIpnHash } from "./signers"
 import { deliverWebhook, WebhookDelivery } from "./webhook"
@@ -102,7 +103,7 @@ function engineError(res: Response, message: string, object?: Record<string, str
 
 export function createExchangerSandbox(options: { name: string; baseUrl: () => string; firstUid: number }) {
   const orders = new Map<string, Order>()
-  let nextUid = options.firstUid
+  const orderIds = new GatewayIds(options.firstUid, 90_000)
   let nextCreateError: string | undefined
   let ipnMode: IpnMode = { mode: "normal" }
   const site = () => `${options.baseUrl()}/exchanger/${options.name}`
@@ -155,8 +156,8 @@ export function createExchangerSandbox(options: { name: string; baseUrl: () => s
       }
     }
     const order: Order = {
-      _id: randomBytes(12).toString("hex"),
-      uid: nextUid++,
+      _id: orderIds.idFor(randomBytes(12).toString("hex")),
+      uid: orderIds.nextNumber(),
       secret: randomBytes(18).toString("base64url"),
       routeId: body.routeId,
       status: "new",
@@ -307,6 +308,7 @@ export function createExchangerSandbox(options: { name: string; baseUrl: () => s
 
   const control = Router()
   control.use(express.json())
+  orderIds.route(control)
   control.post("/next-create-error", (req, res) => {
     nextCreateError = req.body?.message
     res.json({ armed: nextCreateError })
@@ -335,6 +337,7 @@ export function createExchangerSandbox(options: { name: string; baseUrl: () => s
     control,
     reset() {
       orders.clear()
+      orderIds.clear()
       nextCreateError = undefined
       ipnMode = { mode: "normal" }
     },

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import express, { Request, Response, Router } from "express"
 import { z } from "zod"
 import { BodyValue, formText, JsonLexeme, jsonText, topLevelNumberLexeme } from "./body-text"
-import { controlInput, controlRouter, FaultSlot, faultSchema, hold, sendHttpFailure } from "./control"
+import { controlInput, controlRouter, FaultSlot, faultSchema, GatewayIds, hold, sendHttpFailure } from "./control"
 import { httpUrl, paymentPage, seeOther, wantsJson } from "./page"
 import { rombSignature } from "./signers"
 import { deliverWebhook, WebhookDelivery } from "./webhook"
@@ -27,7 +27,8 @@ import { deliverWebhook, WebhookDelivery } from "./webhook"
  * - A repeated orderNumber with the same amount (by value) and currency answers the
  *   existing order (same orderId and formUrl, whatever its state); with another amount
  *   or currency it is `duplicate_order`.
- * - orderId: a 9-digit sequence from 100000001; formUrl: {sandbox}/romb/pay/order/<uuid>.
+ * - orderId: a 9-digit sequence (from a random start: a restarted sandbox hands out new ones);
+ *   transactionId (the webhook's `id`): a UUID; formUrl: {sandbox}/romb/pay/order/<uuid>.
  * - Order states: WAIT on creation; PAID by the page's Pay button; CANCELED by its Cancel
  *   button or the cancel API. Only WAIT/PENDING orders can be paid or canceled.
  * - Cancel API: no auth (as in the doc's cURL); auth headers, if sent, are ignored.
@@ -187,6 +188,7 @@ export function createRombSandbox(options: { baseUrl: () => string; merchant?: P
   const orders = new Map<string, RombOrder>()
   const byToken = new Map<string, RombOrder>()
   const nextCreate = new FaultSlot()
+  const orderIds = new GatewayIds(100_000_001, 800_000_000)
 
   const formUrl = (order: RombOrder) => `${options.baseUrl()}/romb/pay/order/${order.token}`
   const view = (order: RombOrder) => ({ ...order, formUrl: formUrl(order) })
@@ -275,8 +277,8 @@ export function createRombSandbox(options: { baseUrl: () => string; merchant?: P
     if (!order) {
       const now = new Date()
       order = {
-        orderId: String(100000001 + orders.size),
-        transactionId: randomUUID(),
+        orderId: String(orderIds.nextNumber()),
+        transactionId: orderIds.idFor(randomUUID()),
         token: randomUUID(),
         orderNumber: request.orderNumber,
         request,
@@ -365,6 +367,7 @@ export function createRombSandbox(options: { baseUrl: () => string; merchant?: P
   api.post("/pay/order/:token/decline", customerAction("CANCELED"))
 
   const control = controlRouter()
+  orderIds.route(control)
   control.post("/merchant", (req, res) => {
     const input = controlInput(merchantUpdateSchema, req, res)
     if (!input) return
@@ -408,6 +411,7 @@ export function createRombSandbox(options: { baseUrl: () => string; merchant?: P
       orders.clear()
       byToken.clear()
       nextCreate.clear()
+      orderIds.clear()
       merchant = initialMerchant()
     },
   }

@@ -1,5 +1,5 @@
 import express, { Request, Response, Router } from "express"
-import { hold } from "./control"
+import { GatewayIds, hold } from "./control"
 import { httpUrl, paymentPage, seeOther, wantsJson } from "./page"
 import { rubitPaySignature } from "./signers"
 import { deliverWebhook, WebhookDelivery } from "./webhook"
@@ -58,6 +58,8 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
   const shops = new Map(RUBITPAY_SANDBOX_SHOPS.map((shop) => [shop.shopId, { ...shop }]))
   const invoices = new Map<string, Invoice>()
   const byId = new Map<string, Invoice>()
+  // invoice numbers as on the engine, from a random start so that a restarted sandbox hands out new ones
+  const invoiceIds = new GatewayIds(700_001, 9_000_000)
   let nextError: string | undefined
   let nextHangMs = 0
   // richer engine behaviour than the doc shows, each behind a switch (control POST /rubitpay/features)
@@ -135,7 +137,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
       (() => {
         const created: Invoice = {
           shop: res.locals.shop,
-          invoice_id: String(700000 + invoices.size + 1),
+          invoice_id: invoiceIds.idFor(String(invoiceIds.nextNumber())),
           shop_order_id,
           amount: String(amount),
           currency,
@@ -278,6 +280,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
 
   const control = Router()
   control.use(express.json())
+  invoiceIds.route(control)
   control.post("/merchant", (req, res) => {
     const shop = shops.get(req.body?.shopId ?? RUBITPAY_SANDBOX_SHOPS[0].shopId)
     if (!shop) return res.status(404).json({ message: "No such shop" })
@@ -328,6 +331,7 @@ export function createRubitPaySandbox(options: { baseUrl: () => string }) {
     reset() {
       invoices.clear()
       byId.clear()
+      invoiceIds.clear()
       nextError = undefined
       nextHangMs = 0
       checkAvailable = false

@@ -2,6 +2,7 @@ import { MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
 import type { BigNumberInput, IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
+import type { RecordedGatewayEvent, RecordGatewayEventInput } from "../modules/gateway-inbox/service"
 import type { WebhookRefusalReason } from "../modules/gateway-inbox/models/gateway-webhook-refusal"
 import { redirectProviderRegistration } from "./registry"
 import { amountsMatch, toGatewayAmount } from "../lib/money"
@@ -116,6 +117,12 @@ function countRefusal(container: MedusaContainer, providerId: string, error: unk
  * and hands it to the processing subscriber. Both paths share the inbox and
  * its event keys, so a late webhook and a reconciliation never act twice.
  *
+ * Two events are the same only when the provider, the session, the gateway's
+ * id and the outcome all agree (all verified). The same id and outcome for
+ * another session is that session's own news (a gateway that reused an id):
+ * processed, with a warning for the operator. Other money than the session's
+ * is flagged under its own key, never swallowed as a copy of the true word.
+ *
  * An event that needs the operator instead (an amount or currency other than
  * the session's, a status the plugin does not know) is stored flagged. A
  * flagged amount is stored under its own key, so that it never stands in for
@@ -151,28 +158,23 @@ export async function recordVerifiedGatewayEvent(
       : undefined
   const flagged = mismatched ?? unknown ?? droppedMoney
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
-  let recorded
-  try {
-    recorded = await inbox.recordEvent({
-      provider_id: providerId,
-      event_key: mismatched ? `${event.event_key}:flagged:${amount}:${event.currency_code ?? ""}` : event.event_key,
-      session_id: session.id,
-      action: result.action,
-      gateway_status: event.gateway_status,
-      gateway_reference: event.gateway_reference ?? null,
-      amount,
-      currency_code: event.currency_code ?? null,
-      // news for a dropped session that moves no money changes nothing
-      state: flagged ? "flagged" : dropped ? "ignored" : "received",
-      flag_reason: flagged ?? event.attention ?? null,
-      confirmation: event.confirmation,
-      payload: payload ?? event.notification ?? null,
-    })
-  } catch (error) {
-    container.resolve("logger").error(`Gateway event for session ${session.id} could not be stored: ${(error as Error).message}`)
-    // never a database's text in a response, and never an acknowledgement for what was not stored
-    throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, "The gateway event could not be stored; the gateway should retry.")
+  const stored: RecordGatewayEventInput = {
+    provider_id: providerId,
+    // other money than the session's under its own key: it never stands in for the gateway's true word
+    event_key: mismatched ? `${event.event_key}:flagged:${amount}:${event.currency_code ?? ""}` : event.event_key,
+    session_id: session.id,
+    action: result.action,
+    gateway_status: event.gateway_status,
+    gateway_reference: event.gateway_reference ?? null,
+    amount,
+    currency_code: event.currency_code ?? null,
+    // news for a dropped session that moves no money changes nothing
+    state: flagged ? "flagged" : dropped ? "ignored" : "received",
+    flag_reason: flagged ?? event.attention ?? null,
+    confirmation: event.confirmation,
+    payload: payload ?? event.notification ?? null,
   }
+  const recorded = await storeEvent(container, stored)
   const { id: storedId, duplicate } = recorded
   if (duplicate) {
     return { event_id: storedId, duplicate: true }
@@ -181,13 +183,35 @@ export async function recordVerifiedGatewayEvent(
     return { event_id: storedId, ignored: true }
   }
   if (flagged) {
-    container.resolve("logger").warn(`Gateway event ${storedId} for session ${session.id} flagged: ${flagged}`)
-    await reportFlaggedEvent(container, { id: storedId, provider_id: providerId, session_id: session.id, reason: flagged })
+    await flagForOperator(container, { id: storedId, provider_id: providerId, session_id: session.id, reason: flagged })
     return { event_id: storedId, flagged }
+  }
+  if (recorded.key_held_by) {
+    // a gateway that reused an id (sandbox gone live, renumbered, restored data): this session's payment
+    // is processed as any other; the operator is told once processing has settled it
+    const warning = `the gateway reported ${event.event_key} (its id and outcome) for payment session ${recorded.key_held_by} before: it reused an id, and this session's payment was processed on its own`
+    await inbox.addEventWarning(storedId, warning)
+    container.resolve("logger").warn(`Gateway event ${storedId} for session ${session.id}: ${warning}`)
   }
   await container.resolve(Modules.EVENT_BUS).emit({ name: GATEWAY_EVENT_RECORDED, data: { id: storedId } })
   return { event_id: storedId }
 }
+
+/** Stores an event; a database failure is never acknowledged and never shows the database's text. */
+async function storeEvent(container: MedusaContainer, input: RecordGatewayEventInput): Promise<RecordedGatewayEvent> {
+  try {
+    return await container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).recordEvent(input)
+  } catch (error) {
+    container.resolve("logger").error(`Gateway event for session ${input.session_id} could not be stored: ${(error as Error).message}`)
+    throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, "The gateway event could not be stored; the gateway should retry.")
+  }
+}
+
+async function flagForOperator(container: MedusaContainer, flagged: GatewayEventFlagged) {
+  container.resolve("logger").warn(`Gateway event ${flagged.id} for session ${flagged.session_id} flagged: ${flagged.reason}`)
+  await reportFlaggedEvent(container, flagged)
+}
+
 
 type SessionOfEvent = {
   id: string

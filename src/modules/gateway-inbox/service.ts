@@ -15,8 +15,9 @@ import { RefusalTally } from "./refusal-tally"
 
 export type RecordGatewayEventInput = {
   provider_id: string
+  /** The gateway's id for the payment and its outcome, as the provider keys them. */
   event_key: string
-  session_id: string | null
+  session_id: string
   action: string
   gateway_status: string
   gateway_reference?: string | null
@@ -64,6 +65,14 @@ export type ClaimedGatewayEvent = {
 
 export type SettledGatewayEvent = Pick<ClaimedGatewayEvent, "id" | "provider_id" | "session_id" | "action"> & {
   flag_reason: string | null
+}
+
+/** How `recordEvent` found the event: new, or a copy of a stored one. */
+export type RecordedGatewayEvent = {
+  id: string
+  duplicate: boolean
+  /** A new event whose key another session already holds: that session's id. */
+  key_held_by: string | null
 }
 
 const placeholders = (values: unknown[]) => values.map(() => "?").join(", ")
@@ -128,28 +137,36 @@ class GatewayInboxModuleService extends MedusaService<{
 
   /**
    * Stores an event once, in one statement: the insert yields to the unique
-   * (provider_id, event_key) index instead of failing on it, so a duplicate
-   * (a gateway's retry) costs no error, no rollback and no dead row, and is
-   * answered with the stored event's id from the same statement.
+   * (provider_id, event_key, session_id) index instead of failing on it, so a
+   * duplicate (a gateway's retry) costs no error, no rollback and no dead row,
+   * and is answered with the stored event's id from the same statement. A new
+   * event also learns, from the same index, whether another session already
+   * holds its event key (the gateway reused an id).
    */
   @InjectManager()
   async recordEvent(
     input: RecordGatewayEventInput,
     @MedusaContext() sharedContext: Context = {}
-  ): Promise<{ id: string; duplicate: boolean }> {
+  ): Promise<RecordedGatewayEvent> {
     const manager = sharedContext.manager as SqlEntityManager
     const json = (value: Record<string, unknown> | null | undefined) => (value == null ? null : JSON.stringify(value))
-    const [row] = await manager.execute<Array<{ id: string; duplicate: boolean }>>(
+    const identity = [input.provider_id, input.event_key, input.session_id]
+    const [row] = await manager.execute<RecordedGatewayEvent[]>(
       `with inserted as (
          insert into gateway_event (id, provider_id, event_key, session_id, action, gateway_status, gateway_reference,
                                     amount, raw_amount, currency_code, state, flag_reason, confirmation, payload)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         on conflict (provider_id, event_key) where deleted_at is null do nothing
+         on conflict (provider_id, event_key, session_id) where deleted_at is null do nothing
          returning id)
-       select id, false as duplicate from inserted
+       select id, false as duplicate,
+              (select other.session_id from gateway_event other
+                where other.provider_id = ? and other.event_key = ? and other.session_id <> ? and other.deleted_at is null
+                order by other.created_at limit 1) as key_held_by
+         from inserted
        union all
-       select id, true as duplicate from gateway_event
-        where provider_id = ? and event_key = ? and deleted_at is null and not exists (select 1 from inserted)`,
+       select id, true as duplicate, null as key_held_by
+         from gateway_event
+        where provider_id = ? and event_key = ? and session_id = ? and deleted_at is null and not exists (select 1 from inserted)`,
       [
         generateEntityId(undefined, "gwevt"),
         input.provider_id,
@@ -165,17 +182,27 @@ class GatewayInboxModuleService extends MedusaService<{
         input.flag_reason ?? null,
         json(input.confirmation),
         json(input.payload),
-        input.provider_id,
-        input.event_key,
+        ...identity,
+        ...identity,
       ]
     )
     if (row) return row
     // the copy that won the race committed after this statement's snapshot was taken: read it now
-    const [existing] = await manager.execute<Array<{ id: string }>>(
-      `select id from gateway_event where provider_id = ? and event_key = ? and deleted_at is null`,
-      [input.provider_id, input.event_key]
+    const [existing] = await manager.execute<RecordedGatewayEvent[]>(
+      `select id, true as duplicate, null as key_held_by from gateway_event where provider_id = ? and event_key = ? and session_id = ? and deleted_at is null`,
+      identity
     )
-    return { id: existing.id, duplicate: true }
+    return existing
+  }
+
+  /** Adds the operator's warning to a stored event that is still to be processed (processing reports it). */
+  @InjectManager()
+  async addEventWarning(id: string, warning: string, @MedusaContext() sharedContext: Context = {}) {
+    const manager = sharedContext.manager as SqlEntityManager
+    await manager.execute(
+      `update gateway_event set flag_reason = concat_ws('; ', flag_reason, ?), updated_at = now() where id = ? and deleted_at is null`,
+      [warning, id]
+    )
   }
 
   /**

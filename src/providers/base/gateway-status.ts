@@ -3,8 +3,9 @@ import type { GatewayAction } from "./session-data"
 /**
  * The form every gateway's `status.ts` fills in: its raw statuses mapped to
  * the one vocabulary, the status a new order starts in, what an event is
- * keyed by (the inbox deduplicates on it, so a webhook and the status call
- * must name the same event alike), and which statuses need the operator.
+ * keyed by (the gateway's id and the outcome; the inbox deduplicates on it
+ * with the provider and the session, so a webhook and the status call must
+ * name the same event alike), and which statuses need the operator.
  * Adding a gateway status is one line in its map.
  */
 export type GatewayStatusForm = {

@@ -49,7 +49,7 @@ export type GatewayEvent = {
     amount: BigNumberValue
     /** Lowercase ISO code when the gateway reports one; otherwise the session's applies. */
     currency_code?: string
-    /** Unique per provider for one gateway event: the inbox deduplicates on it. */
+    /** The gateway's id for the payment and its outcome; with the provider and the session, what makes an event the same (the inbox deduplicates on all three). */
     event_key: string
     gateway_status: string
     gateway_reference?: string

@@ -3,8 +3,11 @@ import { GATEWAY_EVENT_STATES } from "../event-states"
 
 /**
  * One verified gateway notification (or reconciliation finding), stored once
- * per provider and event key before it is acknowledged, so that duplicates
- * are recognised and nothing is lost if processing fails or the process dies.
+ * per provider, event key (the gateway's id and outcome) and session before it
+ * is acknowledged, so that duplicates are recognised and nothing is lost if
+ * processing fails or the process dies. The gateway's id alone is not unique
+ * enough: a sandbox that went live, a renumbered gateway or restored data
+ * hand the same id to another session, whose payment is news, not a copy.
  */
 export const GatewayEvent = model
   .define("gateway_event", {
@@ -27,7 +30,8 @@ export const GatewayEvent = model
     payload: model.json().nullable(),
   })
   .indexes([
-    { on: ["provider_id", "event_key"], unique: true },
+    // also the index that finds another session holding the same gateway id and outcome
+    { on: ["provider_id", "event_key", "session_id"], unique: true },
     { on: ["session_id"] },
     { on: ["state"] },
     // the admin's per-gateway view: latest notification, recent counts, events newest first
