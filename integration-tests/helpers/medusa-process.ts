@@ -179,6 +179,15 @@ async function dropDatabase(client: InstanceType<typeof Client>, name: string) {
   await client.query(`drop database if exists "${name}"`)
 }
 
+/** An empty database of that name (dropped first if it exists), and how to drop it. */
+export async function createFreshDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  await withWaitingRoom(async (client) => {
+    await dropDatabase(client, name)
+    await client.query(`create database "${name}"`)
+  })
+  return { url: databaseUrl(name), drop: () => withWaitingRoom((client) => dropDatabase(client, name)) }
+}
+
 export type PreparedDatabase = {
   name: string
   url: string
@@ -200,11 +209,7 @@ export async function prepareDatabase(
   { providerIds, env = {} }: { providerIds: string[]; env?: NodeJS.ProcessEnv }
 ): Promise<PreparedDatabase> {
   fs.mkdirSync(TEST_DATA, { recursive: true })
-  await withWaitingRoom(async (client) => {
-    await dropDatabase(client, name)
-    await client.query(`create database "${name}"`)
-  })
-  const url = databaseUrl(name)
+  const { url, drop } = await createFreshDatabase(name)
   const dataDir = path.join(TEST_DATA, name)
   fs.mkdirSync(dataDir, { recursive: true })
   const logFile = path.join(TEST_DATA, `${name}-setup.log`)
@@ -227,7 +232,7 @@ export async function prepareDatabase(
     url,
     store,
     timings: { migrate, seed },
-    drop: () => withWaitingRoom((client) => dropDatabase(client, name)),
+    drop,
   }
 }
 

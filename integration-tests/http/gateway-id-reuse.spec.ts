@@ -1,5 +1,6 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import axios from "axios"
+import { reconcilePendingPayments } from "../../src/jobs/reconcile-pending-payments"
 import { GATEWAY_INBOX_MODULE } from "../../src/modules/gateway-inbox"
 import { Migration20261207230440 } from "../../src/modules/gateway-inbox/migrations/Migration20261207230440"
 import type GatewayInboxModuleService from "../../src/modules/gateway-inbox/service"
@@ -173,6 +174,25 @@ redirectSuite({
           expect(await captures(checkout.orderId)).toEqual({ payments: 1, captures: 1 })
         }
       })
+    })
+
+    it("RubitPay: a reused invoice id whose every notification is lost is still found by the status call", async () => {
+      const rubitpay = GATEWAYS[1]
+      const first = await paidCheckout(rubitpay)
+      await axios.post(`${control()}/rubitpay/next-gateway-id`, { id: await rubitpay.gatewayId(first.session) })
+      await rubitPaySandbox.features({ check: true })
+      await rubitPaySandbox.setCallbackUrl("sandbox-rubitpay-shop", null)
+      const { cart, session } = await startPayment(rubitpay.providerId, rubitpay.sessionData)
+      await rubitpay.pay(session)
+      expect(await events(session.id)).toHaveLength(0)
+
+      const recorded = await reconcilePendingPayments(getContainer(), Date.now() + 5 * 60_000)
+      expect(recorded).toHaveLength(1)
+      const orderId = await paidOrder(api, cart.id)
+      await waitFor(async () => ((await captures(orderId)).captures === 1 ? true : undefined))
+      const [event] = await events(session.id)
+      expect(event.flag_reason).toContain(`for payment session ${first.session.id} before`)
+      expect(await captures(first.orderId)).toEqual({ payments: 1, captures: 1 })
     })
 
     /** The SQL the inbox's dedupe migration runs in one direction, on the suite's database. */
