@@ -34,8 +34,11 @@ Control API (JSON in and out; bad input -> 400 {message})
   POST ${u}/__control/exchanger/:site/ipn-mode   { mode: normal|lost|duplicate|delayed|badHash, delayMs? }   (next IPN)
   GET  ${u}/__control/exchanger/:site/orders[/:uid]
   POST ${u}/__control/exchanger/:site/orders/:uid/status  { status, notify? }
+  POST ${u}/__control/{romb|rubitpay|exchanger/:site}/next-gateway-id  { id }   (the next order gets this id: Romb transaction id, RubitPay invoice_id, exchanger orderId — a gateway that reused one)
   GET  ${u}/__control/requests[?path=/romb]  -> [{ at, method, path, headers (X-Uid/X-Public-Key/X-Private-Key as "***"), body }]
   POST ${u}/__control/reset                  all gateways back to their initial state, request log emptied
+                                             (order numbers count on: each run starts them at a random point, so a
+                                             restarted sandbox never hands out the ids of payments a database holds)
 
 Pay pages (redirect_url) in a browser send the customer back with 303 once the webhook/IPN is sent:
   Romb       Pay / Cancel            -> the merchant's returnUrl (none set: a result page)
