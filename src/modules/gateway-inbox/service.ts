@@ -404,13 +404,16 @@ class GatewayInboxModuleService extends MedusaService<{
     const manager = sharedContext.manager as SqlEntityManager
     const ids = placeholders(providerIds)
     const [latest, counts, refusals] = await Promise.all([
-      // a status-call answer carries `source: reconciliation`; the plugin's own warnings have no confirmation
+      // a status-call answer carries `source: reconciliation`; the plugin's own warnings have no confirmation;
+      // each provider's newest first, from its index: one row read per provider however long the history
       manager.execute(
-        `select distinct on (provider_id) provider_id, id, gateway_status, created_at
-           from gateway_event
-          where provider_id in (${ids}) and deleted_at is null and confirmation is not null
-            and coalesce(payload->>'source', '') <> 'reconciliation'
-          order by provider_id, created_at desc`,
+        `select p.provider_id, e.id, e.gateway_status, e.created_at
+           from (values ${providerIds.map(() => "(?)").join(", ")}) as p (provider_id)
+          cross join lateral (
+                select id, gateway_status, created_at from gateway_event
+                 where provider_id = p.provider_id and deleted_at is null and confirmation is not null
+                   and coalesce(payload->>'source', '') <> 'reconciliation'
+                 order by created_at desc limit 1) e`,
         providerIds
       ),
       manager.execute(

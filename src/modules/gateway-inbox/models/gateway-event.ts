@@ -36,4 +36,7 @@ export const GatewayEvent = model
     { on: ["state"] },
     // the admin's per-gateway view: latest notification, recent counts, events newest first
     { on: ["provider_id", "created_at"] },
+    // the admin's event list, newest first, all gateways or only what needs the operator
+    { on: ["created_at", "id"] },
+    { name: "IDX_gateway_event_flagged_created_at_id", on: ["created_at", "id"], where: "flag_reason IS NOT NULL" },
   ])

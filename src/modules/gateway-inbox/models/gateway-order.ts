@@ -28,4 +28,6 @@ export const GatewayOrder = model
   .indexes([
     { on: ["session_id"], unique: true },
     { on: ["state", "next_check_at"] },
+    // every new payment session marks its collection's earlier ones dropped: flat however long the history
+    { on: ["payment_collection_id"] },
   ])

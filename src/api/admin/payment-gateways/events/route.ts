@@ -27,10 +27,19 @@ export type AdminGatewayInboxEvent = AdminGatewayEvent & { order_id: string | nu
 
 export type AdminGatewayEventsResponse = {
   events: AdminGatewayInboxEvent[]
+  /** Exact up to EVENT_COUNT_CAP; past it, EVENT_COUNT_CAP with `count_capped`. */
   count: number
+  count_capped: boolean
   limit: number
   offset: number
 }
+
+/**
+ * Counting every stored event would read the whole inbox on each page view,
+ * a cost that grows with the shop's history: the count is read from the
+ * same index as the page and stops here.
+ */
+export const EVENT_COUNT_CAP = 10_000
 
 /**
  * Every payment session ever opened for the order's payment collections: its
@@ -109,15 +118,17 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
   }
   const { provider_id, state, flagged, order_id, limit, offset } = parsed.data
   const inbox = req.scope.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
-  const [events, count] = await inbox.listAndCountGatewayEvents(
-    {
-      ...(provider_id ? { provider_id } : {}),
-      ...(state ? { state } : {}),
-      ...(flagged === undefined ? {} : { flag_reason: flagged ? { $ne: null } : null }),
-      ...(order_id ? { session_id: await orderSessionIds(req.scope, order_id) } : {}),
-    },
-    { order: { created_at: "DESC", id: "DESC" }, skip: offset, take: limit }
-  )
+  const filters = {
+    ...(provider_id ? { provider_id } : {}),
+    ...(state ? { state } : {}),
+    ...(flagged === undefined ? {} : { flag_reason: flagged ? { $ne: null } : null }),
+    ...(order_id ? { session_id: await orderSessionIds(req.scope, order_id) } : {}),
+  }
+  const order = { created_at: "DESC", id: "DESC" } as const
+  const [events, counted] = await Promise.all([
+    inbox.listGatewayEvents(filters, { order, skip: offset, take: limit }),
+    inbox.listGatewayEvents(filters, { select: ["id"], order, take: EVENT_COUNT_CAP + 1 }),
+  ])
   const context = await sessionContext(req.scope, [...new Set(events.flatMap(({ session_id }) => session_id ?? []))])
   const body: AdminGatewayEventsResponse = {
     events: events.map((event) => {
@@ -128,7 +139,8 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
         cart_id: session?.cart_id ?? null,
       }
     }),
-    count,
+    count: Math.min(counted.length, EVENT_COUNT_CAP),
+    count_capped: counted.length > EVENT_COUNT_CAP,
     limit,
     offset,
   }
