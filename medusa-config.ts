@@ -12,10 +12,22 @@ const sandboxUrl = process.env.SANDBOX_URL ?? "http://127.0.0.1:9911"
 const backendUrl = process.env.MEDUSA_BACKEND_URL ?? "http://localhost:9000"
 /** The demo storefront (`demo/storefront`): its return page is `/checkout/{cart_id}`. */
 const storefrontUrl = process.env.STOREFRONT_URL ?? "http://localhost:8000"
+/**
+ * Hosts a storefront's `return_url` may use (RubitPay, exchangers): the demo
+ * storefront's, plus ALLOWED_RETURN_HOSTS (comma-separated `host[:port]`),
+ * e.g. a Next.js storefront run beside the demo (docs/nextjs-starter.md).
+ */
+const allowedReturnHosts = [
+  new URL(storefrontUrl).host,
+  ...(process.env.ALLOWED_RETURN_HOSTS ?? "")
+    .split(",")
+    .map((host) => host.trim())
+    .filter(Boolean),
+]
 const storefrontReturn = {
   successUrl: `${storefrontUrl}/checkout/{cart_id}?payment=success`,
   failUrl: `${storefrontUrl}/checkout/{cart_id}?payment=failed`,
-  allowedReturnHosts: [new URL(storefrontUrl).host],
+  allowedReturnHosts,
 }
 
 /**
@@ -195,6 +207,7 @@ module.exports = defineConfig({
                 },
               },
               clientCallbackUrl: `${storefrontUrl}/checkout/{cart_id}`,
+              allowedReturnHosts,
               timeoutMs: Number(process.env.GATEWAY_TIMEOUT_MS ?? 5000),
               ...reconcileAfter,
             },

@@ -17,6 +17,12 @@ const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 9911)
 const STOREFRONT_PORT = Number(process.env.STOREFRONT_PORT ?? 8000)
 const backend = `http://localhost:${PORT}`
 const storefrontUrl = `http://localhost:${STOREFRONT_PORT}`
+/**
+ * Where the sandbox's Romb sends the customer back (Romb's dashboard setting):
+ * the demo storefront's return page, or ROMB_RETURN_URL, e.g. a Next.js
+ * storefront's `http://localhost:8000/ru/checkout/return` (docs/nextjs-starter.md).
+ */
+const rombReturnUrl = process.env.ROMB_RETURN_URL || `${storefrontUrl}/checkout/return`
 
 /** One entry per provider: how a customer pays on that gateway's sandbox page. */
 const CHECKOUTS = [
@@ -29,7 +35,7 @@ const CHECKOUTS = [
     configureSandbox: (sandboxUrl) =>
       axios.post(`${sandboxUrl}/__control/romb/merchant`, {
         callbackUrl: `${backend}/hooks/payment-gateways/romb_romb`,
-        returnUrl: `${storefrontUrl}/checkout/return`,
+        returnUrl: rombReturnUrl,
       }),
     pay: (session) =>
       axios.post(`${session.data.redirect_url}/pay`, null, { headers: { Accept: "application/json" } }),
@@ -253,7 +259,7 @@ Demo store running — Ctrl-C to stop.
   Admin            ${backend}/app  (admin@example.com / supersecret)${env.ADMIN_DISABLED === "true" ? " [disabled]" : ""}
   Store API        ${backend}/store  (x-publishable-api-key: ${store.publishableKey})
   Webhooks         ${CHECKOUTS.map((c) => `${backend}${c.webhookPath}`).join("\n                   ")}
-  Sandbox          ${sandbox.url}  (control API: ${sandbox.url}/__control)
+  Sandbox          ${sandbox.url}  (control API: ${sandbox.url}/__control; Romb returns to ${rombReturnUrl})
   Database         ${databaseUrl.replace(/:[^:@/]*@/, ":***@")}
 `)
 

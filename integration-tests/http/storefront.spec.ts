@@ -5,13 +5,20 @@ import { createCartReadyForPayment, createPaymentSession, ordersForCart, payment
 
 jest.setTimeout(180_000)
 
+/*
+ * medusa-config.ts reads it when the app boots: a storefront on another host
+ * than the demo's (docs/nextjs-starter.md), allowed without editing the config.
+ */
+process.env.ALLOWED_RETURN_HOSTS = "shop.example, localhost:8100"
+
 const ROMB = "pp_romb_romb"
 const SINGLE = "pp_rubitpay_rubitpay"
 const HOLD = "pp_rubitpay_hold"
+const OBMIN = "pp_exchanger_obmin"
 
 /** What a storefront's return page sees: the status route and the names a checkout shows. */
 redirectSuite({
-  paymentProviderIds: [ROMB, SINGLE, HOLD],
+  paymentProviderIds: [ROMB, SINGLE, HOLD, OBMIN],
   testSuite: ({ api, getContainer, seeded, store, startPayment }) => {
     beforeEach(async () => {
       await axios.post(`${process.env.SANDBOX_URL}/__control/reset`)
@@ -86,6 +93,48 @@ redirectSuite({
         return status.status === "paid" ? status : undefined
       })
       expect(paid.order_id).toBeTruthy()
+    })
+
+    it("ALLOWED_RETURN_HOSTS: a return_url on an extra host goes to the gateway, one on any other host is refused", async () => {
+      const createRequests = async (path: string) =>
+        (await axios.get(`${process.env.SANDBOX_URL}/__control/requests`, { params: { path } })).data.map(
+          (r: { body: Record<string, unknown> }) => r.body
+        )
+      const back = (cartId: string, origin: string) => `${origin}/ru/checkout/return?cart_id=${cartId}`
+
+      const rubitpay = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
+      const viaRubitPay = await createPaymentSession(api, rubitpay.id, SINGLE, { return_url: back(rubitpay.id, "https://shop.example") })
+      expect(viaRubitPay.status).toBe("pending")
+      expect(await createRequests("/rubitpay/invoice/create")).toEqual([
+        expect.objectContaining({ success_url: back(rubitpay.id, "https://shop.example"), fail_url: back(rubitpay.id, "https://shop.example") }),
+      ])
+
+      const obmin = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
+      await createPaymentSession(api, obmin.id, OBMIN, { return_url: back(obmin.id, "http://localhost:8100") })
+      expect(await createRequests("/exchanger/obmin/api")).toEqual([
+        expect.objectContaining({ clientCallbackUrl: back(obmin.id, "http://localhost:8100") }),
+      ])
+
+      // the demo storefront's own host (STOREFRONT_URL) stays allowed
+      const own = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
+      await createPaymentSession(api, own.id, SINGLE, { return_url: back(own.id, String(process.env.STOREFRONT_URL)) })
+
+      for (const [providerId, host] of [
+        [SINGLE, "evil.example"],
+        [OBMIN, "shop.example.evil.example"],
+        [SINGLE, "localhost:8101"],
+      ]) {
+        const cart = await createCartReadyForPayment(api, seeded(), { email: "buyer@example.com" })
+        const before = (await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.length
+        const refused = await createPaymentSession(api, cart.id, providerId, { return_url: back(cart.id, `https://${host}`) }).then(
+          () => undefined,
+          (error) => error.response
+        )
+        expect(refused?.status).toBe(400)
+        expect(refused.data.message).toContain(`return_url host ${host} is not allowed; add it to the provider's allowedReturnHosts option.`)
+        // refused before any gateway order is made
+        expect((await axios.get(`${process.env.SANDBOX_URL}/__control/requests`)).data.length).toBe(before)
+      }
     })
 
     it("Romb has no status call: polling never asks it, the message says what the page waits for", async () => {
