@@ -6,7 +6,8 @@
  * `medusa_bench` database, migrations, the seed, the sandbox gateways,
  * `medusa start` with NODE_ENV=production), opens real payment sessions
  * through the Store API, and sends genuine signed webhooks for them with
- * autocannon: duplicates, fresh events, storefront checkouts, 10,000 webhooks
+ * autocannon: duplicates, fresh events, storefront checkouts, checkouts as the
+ * shop's history grows (0, 100,000 and 1,000,000 gateway orders), 10,000 webhooks
  * for memory, a 100,000-event inbox; plus each gateway's verify in-process.
  * Then the production topology: the single process stopped, a `server` and
  * a `worker` instance (MEDUSA_WORKER_MODE) on Redis (REDIS_URL: the local
@@ -36,8 +37,8 @@ const dataDir = path.resolve(root, process.env.BENCH_DATA_DIR ?? ".bench-data")
 const profileDir = path.join(dataDir, "profile")
 
 const PLAN = QUICK
-  ? { rounds: 1, warmUp: 150, dupSeconds: 3, freshSeconds: 3, freshCap: 100, freshPool: 3, otherSeconds: 0, checkoutsPer: 1, rssWebhooks: 2000, inboxRounds: 1, inboxSeconds: 3, inboxCap: 100, fill: 100_000, verifyRounds: 3, verifyMs: 60, topoRounds: 1, topoSeconds: 60, topoCap: 300, topoWarmUp: 100 }
-  : { rounds: 3, warmUp: 300, dupSeconds: 10, freshSeconds: 10, freshCap: 450, freshPool: 8, otherSeconds: 5, checkoutsPer: 4, rssWebhooks: 10_000, inboxRounds: 2, inboxSeconds: 8, inboxCap: 400, fill: 100_000, verifyRounds: 3, verifyMs: 200, topoRounds: 2, topoSeconds: 60, topoCap: 500, topoWarmUp: 150 }
+  ? { rounds: 1, warmUp: 150, dupSeconds: 3, freshSeconds: 3, freshCap: 100, freshPool: 3, otherSeconds: 0, checkoutsPer: 1, rssWebhooks: 2000, historyLevels: [0, 100_000], historyCheckouts: 3, inboxRounds: 1, inboxSeconds: 3, inboxCap: 100, fill: 100_000, verifyRounds: 3, verifyMs: 60, topoRounds: 1, topoSeconds: 60, topoCap: 300, topoWarmUp: 100 }
+  : { rounds: 3, warmUp: 300, dupSeconds: 10, freshSeconds: 10, freshCap: 450, freshPool: 8, otherSeconds: 5, checkoutsPer: 4, rssWebhooks: 10_000, historyLevels: [0, 100_000, 1_000_000], historyCheckouts: 7, inboxRounds: 2, inboxSeconds: 8, inboxCap: 400, fill: 100_000, verifyRounds: 3, verifyMs: 200, topoRounds: 2, topoSeconds: 60, topoCap: 500, topoWarmUp: 150 }
 
 const PROVIDERS = ["pp_romb_romb", "pp_rubitpay_rubitpay", "pp_rubitpay_hold", "pp_exchanger_obmin", "pp_exchanger_pocketbank", "pp_system_default"]
 
@@ -131,6 +132,7 @@ async function main() {
   )
   if (freshRuns) results.fresh = { plugin: medianRun(freshRuns.plugin), builtin: medianRun(freshRuns.builtin) }
   results.checkouts = await section(results, "checkouts", () => s.checkoutRuns(app, checkoutSessions, say))
+  results.history = await section(results, "history", () => s.historyRuns(app, { levels: PLAN.historyLevels, checkouts: PLAN.historyCheckouts }, say))
   results.memory = await section(results, "memory", () => s.memoryRun(app, dupHook, PLAN.rssWebhooks))
   if (results.memory) {
     const m = results.memory

@@ -5,6 +5,7 @@
  * storefront's steps from an empty cart to a payment session.
  */
 const { spawn } = require("node:child_process")
+const { performance } = require("node:perf_hooks")
 const fs = require("node:fs")
 const net = require("node:net")
 const path = require("node:path")
@@ -140,12 +141,14 @@ async function openPaymentSession(api, store, providerId, sessionData = {}, { em
   })
   await api.post(`/store/carts/${cart.id}/shipping-methods`, { option_id: store.shippingOptionId })
   const { data: { payment_collection: collection } } = await api.post("/store/payment-collections", { cart_id: cart.id })
+  const start = performance.now()
   const { data: { payment_collection: withSession } } = await api.post(
     `/store/payment-collections/${collection.id}/payment-sessions`,
     { provider_id: providerId, data: sessionData }
   )
+  const sessionMs = performance.now() - start
   const session = withSession.payment_sessions.find((s) => s.provider_id === providerId)
-  return { cart, collection, session }
+  return { cart, collection, session, sessionMs }
 }
 
 /* ------------------------------------------------------------------ Redis */

@@ -158,6 +158,25 @@ function targets(r) {
       m.plugin.rounds > 1 ? `${num(m.plugin.quietest.p99)} vs ${num(m.builtin.quietest.p99)} ms` : ""
     )
   }
+  const history = r.history
+  if (history?.length > 1) {
+    const [empty, ...grown] = history
+    const p50 = (entry, providerId, key) => median(entry.byProvider[providerId][key])
+    for (const [key, what] of [["sessionMs", "payment-session creation"], ["orderMs", "checkout (paid webhook -> order)"]]) {
+      const last = grown[grown.length - 1]
+      const ratio = p50(last, "pp_romb_romb", key) / p50(empty, "pp_romb_romb", key)
+      const systemRatio = p50(last, "pp_system_default", key) / p50(empty, "pp_system_default", key)
+      add(
+        `${what} at ${last.level.toLocaleString("en")} gateway orders within 10% of the empty shop (Romb)`,
+        `${num(p50(last, "pp_romb_romb", key))} ms (x${num(ratio, 2)})`,
+        `empty shop ${num(p50(empty, "pp_romb_romb", key))} ms; pp_system_default x${num(systemRatio, 2)} in the same rounds`,
+        ratio <= 1.1,
+        `Romb's ${what} went from ${num(p50(empty, "pp_romb_romb", key))} to ${num(p50(last, "pp_romb_romb", key))} ms while ` +
+          `pp_system_default's (no plugin table involved) moved x${num(systemRatio, 2)}: a ratio near the baseline's is the machine, ` +
+          `not the history (integration-tests/http/query-plans.spec.ts proves every plugin statement uses an index)`
+      )
+    }
+  }
   for (const v of r.verify ?? []) {
     add(
       `verify <= 2x raw crypto (${v.gateway})`,
@@ -280,6 +299,19 @@ function printReport(r, out = console.log) {
       const p50 = median(list.map((t) => t.orderMs))
       return [id, list.length, id === "pp_system_default" ? "–" : num(median(list.map((t) => t.answerMs))), num(p50), num(Math.max(...list.map((t) => t.orderMs))), id === "pp_system_default" ? "(baseline)" : num(p50 - systemP50)]
     })))
+  }
+  if (r.history?.length) {
+    out("")
+    out(`Cost against history: ${r.plan.historyCheckouts} interleaved checkouts per provider at each level of stored gateway orders (written with SQL; medians, ms)`)
+    out(table([R("gateway orders"), L("provider"), R("session POST p50"), R("order p50"), R("session vs empty"), R("order vs empty")], r.history.flatMap((entry) =>
+      Object.entries(entry.byProvider).map(([id, t]) => {
+        const empty = r.history[0].byProvider[id]
+        return [
+          entry.level.toLocaleString("en"), id, num(median(t.sessionMs)), num(median(t.orderMs)),
+          `x${num(median(t.sessionMs) / median(empty.sessionMs), 2)}`, `x${num(median(t.orderMs) / median(empty.orderMs), 2)}`,
+        ]
+      })
+    )))
   }
   if (r.verify) {
     out("")

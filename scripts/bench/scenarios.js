@@ -32,9 +32,9 @@ async function pool(items, limit, fn) {
 async function prepareSession(app, providerId, n = 0) {
   const api = storeApi(app.backend, app.store)
   const gateway = gatewayOf(providerId)
-  const { cart, session } = await openPaymentSession(api, app.store, providerId, gateway?.sessionData ?? {}, { email: `buyer${n}@example.com` })
+  const { cart, session, sessionMs } = await openPaymentSession(api, app.store, providerId, gateway?.sessionData ?? {}, { email: `buyer${n}@example.com` })
   const hooks = gateway ? await webhooksFor(app.sandbox.url, providerId, session) : undefined
-  return { providerId, gateway, cart, session, hooks }
+  return { providerId, gateway, cart, session, hooks, sessionMs }
 }
 
 /** Posts one webhook; the answer's status and body. */
@@ -357,8 +357,63 @@ async function inboxRuns(app, sessions, { rounds, seconds, cap, fill }, say) {
   return { ...runs, fillMs }
 }
 
+/**
+ * A shop's history: settled gateway orders (one in ten dropped, as carts switch gateways), written with SQL
+ * up to `total` rows, spread over the plugin's providers and the past years.
+ */
+async function fillGatewayOrders(db, total) {
+  const start = performance.now()
+  const { rows } = await db.query("select count(*)::int as n from gateway_order where id like 'gword_hist%'")
+  await db.query(
+    `insert into gateway_order (id, provider_id, session_id, payment_collection_id, cart_id, amount, raw_amount, currency_code,
+                                gateway_reference, state, next_check_at, checks, created_at, updated_at)
+     select 'gword_hist' || lpad(g::text, 8, '0'),
+            (array['pp_romb_romb','pp_rubitpay_rubitpay','pp_rubitpay_hold','pp_exchanger_obmin','pp_exchanger_pocketbank'])[1 + g % 5],
+            'payses_hist' || lpad(g::text, 20, '0'), 'pay_col_hist' || lpad((g / 2)::text, 20, '0'), 'cart_hist' || lpad((g / 2)::text, 20, '0'),
+            1490.5, '{"value":"1490.50","precision":20}'::jsonb, 'rub', md5(g::text),
+            case when g % 10 = 0 then 'dropped' else 'settled' end, null, 1,
+            now() - g * interval '30 seconds', now() - g * interval '30 seconds'
+       from generate_series($1::int + 1, $2::int) g`,
+    [rows[0].n, total]
+  )
+  await db.query("analyze gateway_order")
+  return performance.now() - start
+}
+
+/**
+ * Session creation and checkout as the shop's history grows: at each level of stored gateway orders, `checkouts`
+ * interleaved Romb and pp_system_default checkouts (the session's POST, then the order); the history is removed after.
+ */
+async function historyRuns(app, { levels, checkouts }, say) {
+  const providers = ["pp_romb_romb", "pp_system_default"]
+  const results = []
+  try {
+    for (const level of levels) {
+      const fillMs = await fillGatewayOrders(app.db, level)
+      await settle(app)
+      const byProvider = Object.fromEntries(providers.map((id) => [id, { sessionMs: [], orderMs: [] }]))
+      for (let round = 0; round < checkouts; round++) {
+        for (const providerId of rotated(providers, round)) {
+          const prepared = await prepareSession(app, providerId, round)
+          const timing = providerId === "pp_system_default" ? await completeWithSystemProvider(app, prepared) : await payAndWait(app, prepared)
+          byProvider[providerId].sessionMs.push(prepared.sessionMs)
+          byProvider[providerId].orderMs.push(timing.orderMs)
+          await settle(app, { maxWaitMs: 30_000 })
+        }
+      }
+      results.push({ level, fillMs, byProvider })
+      say(`history ${level.toLocaleString("en")} gateway orders (${(fillMs / 1000).toFixed(1)} s to write): ${checkouts} checkouts per provider`)
+    }
+  } finally {
+    await app.db.query("delete from gateway_order where id like 'gword_hist%'")
+    await app.db.query("analyze gateway_order")
+  }
+  return results
+}
+
 module.exports = {
   CONCURRENCY,
+  historyRuns,
   pool,
   prepareSession,
   post,
