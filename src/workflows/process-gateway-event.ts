@@ -1,4 +1,3 @@
-import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import {
   createWorkflow,
   transform,
@@ -89,7 +88,7 @@ export const processGatewayEventWorkflow = createWorkflow(
       )
     )
 
-    const refund = when(
+    when(
       "gateway-event-refunds",
       { event },
       ({ event }) => !!event && event.action === "refunded"
@@ -101,16 +100,6 @@ export const processGatewayEventWorkflow = createWorkflow(
         }))
       )
     )
-
-    when("gateway-refund-missing-in-medusa", { refund }, ({ refund }) => !!refund).then(() => {
-      refundPaymentWorkflow.runAsStep({
-        input: transform({ refund }, ({ refund }) => ({
-          payment_id: refund!.payment_id,
-          amount: refund!.amount,
-          note: "Refunded at the payment gateway",
-        })),
-      })
-    })
 
     when("gateway-event-settle", { event }, ({ event }) => !!event).then(() =>
       settleGatewayEventStep(

@@ -172,6 +172,11 @@ export abstract class RedirectPaymentProvider<
     return []
   }
 
+  /** Whether the gateway refunds through its API (otherwise a refund made in its dashboard is recorded). */
+  get hasRefundCall(): boolean {
+    return false
+  }
+
   /** Whether the gateway can be asked about a payment (reconciliation, the admin's Sync). */
   get hasStatusCall(): boolean {
     return typeof this.reconcileSession === "function"
