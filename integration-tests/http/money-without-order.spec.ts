@@ -183,6 +183,26 @@ redirectSuite({
       expect(open.payments.map((p: any) => p.id)).not.toContain(record.id)
     })
 
+    it("two carts pay for the last unit at the same moment: one order, one alert, never silence", async () => {
+      const variantId = await seedStockedVariant(getContainer(), seeded(), 1)
+      const carts = [await checkout(ROMB, { variantId, email: "a@example.com" }), await checkout(ROMB, { variantId, email: "b@example.com" })]
+      await Promise.all(carts.map((c) => rombSandbox.pay(c.session.data.redirect_url)))
+      // every verified payment settles as an order or a paid-without-order alert
+      const outcomes = await waitFor(async () => {
+        const settled = await Promise.all(
+          carts.map(async (c) => {
+            const [event] = await events(c.session.id)
+            if (!event || ["received", "processing", "failed"].includes(event.state)) return undefined
+            const orders = await ordersForCart(getContainer(), c.cart.id)
+            const [record] = await inbox().listPaidWithoutOrders({ session_id: c.session.id })
+            return orders.length ? "order" : record ? "alert" : "nothing"
+          })
+        )
+        return settled.every(Boolean) ? settled : undefined
+      })
+      expect([...outcomes].sort()).toEqual(["alert", "order"])
+    })
+
     it("a cart paid without a shipping method: alert at once; RubitPay refunds it through its API", async () => {
       await rubitPaySandbox.features({ refunds: true })
       const { cart, session } = await checkout(SINGLE, { shipping: false })
