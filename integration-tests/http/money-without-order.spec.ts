@@ -256,6 +256,43 @@ redirectSuite({
       expect(await ordersForCart(getContainer(), cart.id)).toHaveLength(0)
     })
 
+    it("an event that uses up its retries is an alert, never silence; its payment is paid, no order", async () => {
+      const { cart, session } = await startPayment(ROMB)
+      // a PAID whose processing keeps failing (its confirmation does not verify, so Medusa never authorizes it)
+      const paid = buildGatewayEvent("not-romb's-key", {
+        action: "captured",
+        session_id: session.id,
+        amount: session.data.gateway_amount,
+        event_key: "tx-exhausted:PAID",
+        gateway_status: "PAID",
+        gateway_reference: "tx-exhausted",
+      })
+      const [stored] = await inbox().createGatewayEvents([
+        {
+          provider_id: ROMB,
+          event_key: paid.data.event_key,
+          session_id: session.id,
+          action: "captured",
+          gateway_status: "PAID",
+          amount: session.data.gateway_amount,
+          state: "failed",
+          attempts: 9,
+          confirmation: paid.data.confirmation,
+        },
+      ])
+      await runGatewayEvent(getContainer(), stored.id)
+      const [event] = await inbox().listGatewayEvents({ id: stored.id })
+      expect(event.state).toBe("flagged")
+      expect(event.attempts).toBe(10)
+      const record = await paidWithoutOrder(session.id)
+      expect(record.reason).toMatch(/^processing failed 10 times and was stopped \(last error: .*Payment/)
+      expect(event.flag_reason).toBe(
+        `Romb confirmed ${session.data.gateway_amount} RUB for cart ${cart.id} (buyer@example.com), but the order could not be placed: ${record.reason}. The customer has paid and was told the shop will contact them: place the order once that is fixed, or give the money back, under Settings → Payment gateways → Paid, no order`
+      )
+      expect((await feedAbout(cart.id)).data.title).toBe("Paid, but the order could not be placed")
+      expect(await getContainer().resolve(GATEWAY_INBOX_MODULE).dueGatewayEvents(50)).not.toContain(stored.id)
+    })
+
     it("refunds race-free: a normal refund and a record of one made at the gateway, 8 rounds at once, each keep their own intent", async () => {
       await rubitPaySandbox.features({ refunds: true })
       const { cart, session } = await startPayment(SINGLE)

@@ -66,6 +66,7 @@ export async function releaseSessionsBeforeDrop(container: MedusaContainer, cart
     const { provider } = registration
     const data = session.data ?? {}
     if (provider.hasStatusCall) {
+      // created "now": an unpaid exchanger order is released below, not expired by reconciliation's rule
       const found = await reconcileOneSession(container, registration, { id: session.id, data, created_at: new Date() }, Date.now()).catch(
         (error) => {
           container.resolve(ContainerRegistrationKeys.LOGGER).warn(`Payment session ${session.id}: asking ${provider.displayName} failed: ${(error as Error).message}`)
