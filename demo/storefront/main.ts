@@ -210,6 +210,15 @@ async function main() {
     show(h("h1", {}, "Payment"), waiting)
     const outcome = await waitForPayment(sdk, id, { onUpdate: (status) => (waiting.textContent = status.message) })
     if (outcome.status === "paid") return orderPlaced(outcome.displayId, outcome.message)
+    if (outcome.status === "paid_no_order") {
+      // the money arrived: no "try again" (it would be a second payment); the shop contacts the customer
+      localStorage.removeItem(CART_KEY)
+      return show(
+        h("h1", {}, "Payment received"),
+        h("div", { class: "notice wait", "data-testid": "payment-result" }, outcome.message),
+        h("a", { href: "/" }, "Continue shopping")
+      )
+    }
     const again = h("button", { "data-testid": "try-again" }, "Try again")
     again.addEventListener("click", () => {
       localStorage.setItem(CART_KEY, id)

@@ -1,5 +1,6 @@
 import {
   createApiKeysWorkflow,
+  createInventoryLevelsWorkflow,
   createProductsWorkflow,
   createRegionsWorkflow,
   createSalesChannelsWorkflow,
@@ -162,4 +163,50 @@ export async function seedStore(
     shippingOptionId: shippingOption.id,
     stockLocationId: stockLocation.id,
   }
+}
+
+/**
+ * A product whose one variant Medusa manages stock for, with `stock` units in
+ * the seeded warehouse (for races over the last unit). Its variant id.
+ */
+export async function seedStockedVariant(container: MedusaContainer, seeded: SeededStore, stock: number): Promise<string> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const [{ id: shippingProfileId }] = await container.resolve(Modules.FULFILLMENT).listShippingProfiles({ type: "default" })
+  const { data: stores } = await query.graph({ entity: "store", fields: ["supported_currencies.currency_code"] })
+  const currency = (stores[0] as { supported_currencies: { currency_code: string }[] }).supported_currencies[0].currency_code
+  const {
+    result: [product],
+  } = await createProductsWorkflow(container).run({
+    input: {
+      products: [
+        {
+          title: "Last samovar",
+          status: ProductStatus.PUBLISHED,
+          shipping_profile_id: shippingProfileId,
+          options: [{ title: "Size", values: ["3 l"] }],
+          variants: [
+            {
+              title: "3 l",
+              sku: `SAMOVAR-3L-${Date.now()}`,
+              options: { Size: "3 l" },
+              manage_inventory: true,
+              prices: [{ amount: 990.5, currency_code: currency }],
+            },
+          ],
+          sales_channels: [{ id: seeded.salesChannelId }],
+        },
+      ],
+    },
+  })
+  const variantId = product.variants[0].id
+  const { data: variants } = await query.graph({
+    entity: "product_variant",
+    fields: ["inventory_items.inventory_item_id"],
+    filters: { id: variantId },
+  })
+  const inventoryItemId = (variants[0] as { inventory_items: { inventory_item_id: string }[] }).inventory_items[0].inventory_item_id
+  await createInventoryLevelsWorkflow(container).run({
+    input: { inventory_levels: [{ inventory_item_id: inventoryItemId, location_id: seeded.stockLocationId, stocked_quantity: stock }] },
+  })
+  return variantId
 }

@@ -1,10 +1,12 @@
 import { defineMiddlewares } from "@medusajs/framework/http"
+import { holdPaymentLockUntilAnswered } from "./admin/hold-payment-lock"
 import { refuseChangesToPaidCart } from "./store/paid-cart-guard"
 import { recordGatewayOrdersAfterSessionCreated } from "./store/record-gateway-orders"
 
-/** Store routes that change what a cart costs, or replace its payment session. */
+/** Store routes that change what a cart costs, who buys it, its shipping, or replace its payment session. */
 const CART_CHANGES = [
   { method: ["POST"], matcher: "/store/carts/:id", idParam: "cart_id" },
+  { method: ["POST"], matcher: "/store/carts/:id/customer", idParam: "cart_id" },
   { method: ["POST"], matcher: "/store/carts/:id/line-items", idParam: "cart_id" },
   { method: ["POST", "DELETE"], matcher: "/store/carts/:id/line-items/:line_id", idParam: "cart_id" },
   { method: ["POST", "DELETE"], matcher: "/store/carts/:id/promotions", idParam: "cart_id" },
@@ -26,10 +28,16 @@ export default defineMiddlewares({
       matcher: "/store/payment-collections/:id/payment-sessions",
       middlewares: [recordGatewayOrdersAfterSessionCreated],
     },
+    { method: ["POST"], matcher: "/admin/payments/:id/refund", middlewares: [holdPaymentLockUntilAnswered] },
     ...CART_CHANGES.map(({ method, matcher, idParam }) => ({
       method: [...method],
       matcher,
-      middlewares: [refuseChangesToPaidCart(idParam)],
+      middlewares: [
+        refuseChangesToPaidCart(idParam, {
+          startsPayment: idParam === "payment_collection_id",
+          transfersCustomer: matcher === "/store/carts/:id/customer",
+        }),
+      ],
     })),
   ],
 })

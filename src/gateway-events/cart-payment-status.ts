@@ -35,6 +35,8 @@ function messageFor(status: CartPaymentStatus, name: string, order?: { display_i
   switch (status) {
     case "paid":
       return `${name} confirmed the payment: order #${order?.display_id} is placed.`
+    case "paid_no_order":
+      return `${name} confirmed your payment, but the shop could not place the order. The shop has been told and will contact you about it; you do not need to pay again.`
     case "failed":
       return `${name} declined the payment. Try again, or choose another payment method.`
     case "canceled":
@@ -94,10 +96,27 @@ export async function cartPaymentStatus(container: MedusaContainer, cartId: stri
   }
 
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
-  const [latest] = await inbox.listGatewayEvents(
-    { session_id: session.id, state: ["processed", "received", "processing", "failed"] },
-    { order: { created_at: "DESC" }, take: 1 }
-  )
+  const [[latest], [withoutOrder]] = await Promise.all([
+    inbox.listGatewayEvents(
+      { session_id: session.id, state: ["processed", "received", "processing", "failed"] },
+      { order: { created_at: "DESC" }, take: 1 }
+    ),
+    inbox.listPaidWithoutOrders({ session_id: session.id }, { select: ["id"], take: 1 }),
+  ])
+  // the money arrived and the shop could not place the order: never "waiting" after this
+  if (withoutOrder) {
+    return { status: "paid_no_order", message: messageFor("paid_no_order", name), confirmed: true, ...about }
+  }
+  // confirmed at the gateway: the order is on its way (Medusa completes the cart now)
+  if (latest && ["authorized", "captured"].includes(latest.action)) {
+    return {
+      status: "pending",
+      message: `${name} confirmed the payment; your order is being placed…`,
+      confirmed: true,
+      ...about,
+      gateway_status: latest.gateway_status,
+    }
+  }
   let outcome: string = latest?.action ?? session.status
   let gatewayStatus = latest?.gateway_status ?? undefined
   if (!endingOf(outcome) && registration?.provider.hasStatusCall && (await takeSyncSlot(container, cart.id))) {

@@ -61,7 +61,13 @@ export type StorePaymentGateway = {
 }
 export type StorePaymentGatewaysResponse = { payment_gateways: StorePaymentGateway[] }
 
-export type CartPaymentStatus = "pending" | "paid" | "failed" | "canceled"
+/**
+ * `paid_no_order`: the gateway confirmed the payment, but the shop could not
+ * place the order (e.g. the last item sold out meanwhile); the shop has been
+ * told and contacts the customer. Added in 0.2: a client that does not know
+ * it keeps polling and shows `message`, which is true.
+ */
+export type CartPaymentStatus = "pending" | "paid" | "failed" | "canceled" | "paid_no_order"
 
 /** `GET /store/carts/:id/payment-status`. */
 export type StoreCartPaymentStatusResponse = {
@@ -75,6 +81,8 @@ export type StoreCartPaymentStatusResponse = {
   name?: string
   /** The gateway's last verified word, in its own vocabulary. */
   gateway_status?: string
+  /** The gateway has confirmed the payment (the order may still be on its way). */
+  confirmed?: boolean
 }
 
 const GATEWAY_KEYS: readonly GatewayKey[] = ["romb", "rubitpay", "exchanger"]
@@ -165,6 +173,8 @@ export type StoreClient = { client: { fetch<T>(input: string): Promise<T> } }
 export type PaymentOutcome =
   | { status: "paid"; orderId: string; displayId?: number; message: string }
   | { status: "failed" | "canceled"; message: string; name?: string }
+  /** Paid, but the shop could not place the order: show `message` (the shop will contact the customer); do not offer to pay again. */
+  | { status: "paid_no_order"; message: string; name?: string }
   | { status: "timeout"; message: string }
 
 export type WaitForPaymentOptions = {
@@ -191,8 +201,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * For the shop's return page: polls `GET /store/carts/:id/payment-status`
  * (which asks the gateway while the payment is pending) with backoff until
  * the gateway's word arrives: `paid` with the order, `failed` or `canceled`
- * (offer another attempt on the same cart), or `timeout`. A poll that fails
- * (network) is retried until the deadline.
+ * (offer another attempt on the same cart), `paid_no_order` (the money
+ * arrived but the order could not be placed; the shop will contact the
+ * customer), or `timeout`. A poll that fails (network) is retried until the
+ * deadline.
  */
 export async function waitForPayment(
   sdk: StoreClient,
@@ -202,6 +214,7 @@ export async function waitForPayment(
   const { timeoutMs = 10 * 60_000, initialDelayMs = 1000, maxDelayMs = 5000, onUpdate, signal } = options
   const deadline = Date.now() + timeoutMs
   let delay = initialDelayMs
+  let confirmed = false
   for (;;) {
     signal?.throwIfAborted()
     const answer = await sdk.client
@@ -212,14 +225,17 @@ export async function waitForPayment(
       if (answer.status === "paid" && answer.order_id) {
         return { status: "paid", orderId: answer.order_id, displayId: answer.display_id, message: answer.message }
       }
-      if (answer.status === "failed" || answer.status === "canceled") {
+      if (answer.status === "failed" || answer.status === "canceled" || answer.status === "paid_no_order") {
         return { status: answer.status, message: answer.message, name: answer.name }
       }
+      confirmed ||= answer.confirmed === true
     }
     if (Date.now() + delay > deadline) {
       return {
         status: "timeout",
-        message: "The payment has not been confirmed yet. If you paid, your order will appear as soon as the payment provider confirms it.",
+        message: confirmed
+          ? "The payment provider confirmed your payment; the order is taking longer than usual to appear. The shop will contact you if it cannot be placed."
+          : "The payment has not been confirmed yet. If you paid, your order will appear as soon as the payment provider confirms it.",
       }
     }
     await sleep(delay, signal)

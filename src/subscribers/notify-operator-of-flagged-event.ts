@@ -1,6 +1,8 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { GATEWAY_EVENT_FLAGGED, GatewayEventFlagged } from "../gateway-events/inbox"
+import { GATEWAY_INBOX_MODULE } from "../modules/gateway-inbox"
+import type GatewayInboxModuleService from "../modules/gateway-inbox/service"
 
 /** The order a payment session belongs to, if the cart has become one. */
 async function orderOfSession(container: SubscriberArgs["container"], sessionId: string) {
@@ -31,12 +33,21 @@ export default async function notifyOperatorOfFlaggedEvent({
 }: SubscriberArgs<GatewayEventFlagged>) {
   const { provider_id, session_id, reason } = event.data
   const order = await orderOfSession(container, session_id)
+  const [withoutOrder] = order
+    ? []
+    : await container
+        .resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
+        .listPaidWithoutOrders({ session_id, state: "open" }, { take: 1 })
   await container.resolve(Modules.NOTIFICATION).createNotifications({
     to: "",
     channel: "feed",
     template: "admin-ui",
     data: {
-      title: order ? `Payment of order #${order.display_id} needs attention` : "A gateway payment needs attention",
+      title: order
+        ? `Payment of order #${order.display_id} needs attention`
+        : withoutOrder
+          ? "Paid, but the order could not be placed"
+          : "A gateway payment needs attention",
       description: `${provider_id}, payment session ${session_id}: ${reason}.`,
     },
   })

@@ -1,4 +1,3 @@
-import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import {
   createWorkflow,
   transform,
@@ -10,6 +9,7 @@ import { claimGatewayEventStep } from "./steps/claim-gateway-event"
 import { ensureOrderForSessionStep } from "./steps/ensure-order-for-session"
 import { processPaymentLockedStep } from "./steps/process-payment-locked"
 import { recordGatewayConfirmationStep } from "./steps/record-gateway-confirmation"
+import { recordPaidWithoutOrderStep } from "./steps/record-paid-without-order"
 import { prepareGatewayRefundStep } from "./steps/prepare-gateway-refund"
 import { settleGatewayEventStep } from "./steps/settle-gateway-event"
 
@@ -34,6 +34,7 @@ export const processGatewayEventWorkflow = createWorkflow(
     ).then(() =>
       recordGatewayConfirmationStep(
         transform({ event }, ({ event }) => ({
+          provider_id: event!.provider_id,
           session_id: event!.session_id,
           action: event!.action,
           gateway_status: event!.gateway_status,
@@ -43,7 +44,7 @@ export const processGatewayEventWorkflow = createWorkflow(
       )
     )
 
-    when(
+    const placed = when(
       "gateway-event-moves-money",
       { event, recorded },
       ({ event, recorded }) =>
@@ -55,10 +56,21 @@ export const processGatewayEventWorkflow = createWorkflow(
           data: { session_id: event!.session_id, amount: event!.amount },
         }))
       )
-      ensureOrderForSessionStep(
+      return ensureOrderForSessionStep(
         transform({ event }, ({ event }) => ({ session_id: event!.session_id }))
       )
     })
+
+    // money without an order, for a reason retrying will not fix: the operator is told now
+    const unplaced = when("paid-cart-refused", { event, placed }, ({ event, placed }) => !!event && !!placed?.refused).then(() =>
+      recordPaidWithoutOrderStep(
+        transform({ event, placed }, ({ event, placed }) => ({
+          event_id: event!.id,
+          session_id: event!.session_id,
+          reason: placed!.refused!,
+        }))
+      )
+    )
 
     // after the order exists, a gateway ending also ends the Medusa payment
     const ended = when(
@@ -76,7 +88,7 @@ export const processGatewayEventWorkflow = createWorkflow(
       )
     )
 
-    const refund = when(
+    when(
       "gateway-event-refunds",
       { event },
       ({ event }) => !!event && event.action === "refunded"
@@ -89,26 +101,16 @@ export const processGatewayEventWorkflow = createWorkflow(
       )
     )
 
-    when("gateway-refund-missing-in-medusa", { refund }, ({ refund }) => !!refund).then(() => {
-      refundPaymentWorkflow.runAsStep({
-        input: transform({ refund }, ({ refund }) => ({
-          payment_id: refund!.payment_id,
-          amount: refund!.amount,
-          note: "Refunded at the payment gateway",
-        })),
-      })
-    })
-
     when("gateway-event-settle", { event }, ({ event }) => !!event).then(() =>
       settleGatewayEventStep(
-        transform({ event, recorded, ended }, ({ event, recorded, ended }) => ({
+        transform({ event, recorded, ended, unplaced }, ({ event, recorded, ended, unplaced }) => ({
           event_id: event!.id,
-          state: recorded?.flag_reason
+          state: recorded?.flag_reason || unplaced
             ? ("flagged" as const)
             : recorded?.applied || event!.action === "refunded"
               ? ("processed" as const)
               : ("ignored" as const),
-          flag_reason: recorded?.flag_reason ?? ended ?? undefined,
+          flag_reason: recorded?.flag_reason ?? unplaced ?? ended ?? undefined,
         }))
       )
     )

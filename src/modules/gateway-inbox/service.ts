@@ -10,6 +10,7 @@ import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import type { GatewayEventState } from "./event-states"
 import { GatewayEvent } from "./models/gateway-event"
 import { GatewayOrder } from "./models/gateway-order"
+import { PaidWithoutOrder } from "./models/paid-without-order"
 import { GatewayWebhookRefusal, WebhookRefusalReason } from "./models/gateway-webhook-refusal"
 import { RefusalTally } from "./refusal-tally"
 
@@ -65,6 +66,7 @@ export type ClaimedGatewayEvent = {
 
 export type SettledGatewayEvent = Pick<ClaimedGatewayEvent, "id" | "provider_id" | "session_id" | "action"> & {
   flag_reason: string | null
+  attempts: number
 }
 
 /** How `recordEvent` found the event: new, or a copy of a stored one. */
@@ -101,6 +103,13 @@ type GatewayEventInput = Omit<InferEntityForModuleService<typeof GatewayEvent>, 
 }
 type GatewayOrderInput = Omit<InferEntityForModuleService<typeof GatewayOrder>, Timestamps>
 type GatewayWebhookRefusalInput = Omit<InferEntityForModuleService<typeof GatewayWebhookRefusal>, Timestamps>
+type PaidWithoutOrderInput = Omit<InferEntityForModuleService<typeof PaidWithoutOrder>, Timestamps>
+
+export type NewPaidWithoutOrder = Pick<
+  PaidWithoutOrderInput,
+  "provider_id" | "session_id" | "event_id" | "cart_id" | "email" | "amount" | "currency_code" | "reason"
+>
+export type PaidWithoutOrderResolution = "order_placed" | "hold_released" | "refunded" | "refund_recorded"
 
 /** States of an event the plugin still has to process (failed ones are retried). */
 const AWAITING_PROCESSING_STATES: GatewayEventState[] = ["received", "processing", "failed"]
@@ -126,7 +135,12 @@ class GatewayInboxModuleService extends MedusaService<{
     inputDto: GatewayWebhookRefusalInput
     model: typeof GatewayWebhookRefusal
   }
-}>({ GatewayEvent, GatewayOrder, GatewayWebhookRefusal }) {
+  PaidWithoutOrder: {
+    dto: InferTypeOf<typeof PaidWithoutOrder>
+    inputDto: PaidWithoutOrderInput
+    model: typeof PaidWithoutOrder
+  }
+}>({ GatewayEvent, GatewayOrder, GatewayWebhookRefusal, PaidWithoutOrder }) {
   private readonly logger_: Logger
 
   constructor(container: { logger: Logger }) {
@@ -466,13 +480,63 @@ class GatewayInboxModuleService extends MedusaService<{
           set state = ?, last_error = ?, flag_reason = coalesce(?, flag_reason), updated_at = now(),
               processed_at = ${outcome.state === "failed" ? "null" : "now()"}
         where id = ? and deleted_at is null
-      returning id, provider_id, session_id, action, flag_reason`,
+      returning id, provider_id, session_id, action, flag_reason, attempts`,
       [outcome.state, outcome.error ?? null, outcome.flag_reason || null, id]
     )
     if (!settled) throw new MedusaError(MedusaError.Types.NOT_FOUND, `Gateway event ${id} was not found.`)
     return settled
   }
 
+  /**
+   * Records a payment whose cart could not become its order, once per
+   * session (one insert-or-ignore on the unique session index). True when it
+   * is new: only then is the operator alerted, so a retried event never
+   * alerts twice. A resolved record is opened again when the money is back
+   * without an order (e.g. the order was placed and then failed).
+   */
+  @InjectManager()
+  async recordPaidWithoutOrder(input: NewPaidWithoutOrder, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+    const manager = sharedContext.manager as SqlEntityManager
+    const rows = await manager.execute<Array<{ id: string }>>(
+      `insert into gateway_paid_without_order (id, provider_id, session_id, event_id, cart_id, email, amount, currency_code, reason)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (session_id) where deleted_at is null
+       do update set state = 'open', reason = excluded.reason, event_id = excluded.event_id, resolution = null,
+                     resolved_by = null, resolved_at = null, order_id = null, updated_at = now()
+             where gateway_paid_without_order.state = 'resolved'
+       returning id`,
+      [
+        generateEntityId(undefined, "gwpno"),
+        input.provider_id,
+        input.session_id,
+        input.event_id ?? null,
+        input.cart_id,
+        input.email ?? null,
+        input.amount,
+        input.currency_code,
+        input.reason,
+      ]
+    )
+    return rows.length > 0
+  }
+
+  /** Marks an open record resolved, once: false when it was not open (resolved already, by someone else). */
+  @InjectManager()
+  async resolvePaidWithoutOrder(
+    id: string,
+    resolution: { resolution: PaidWithoutOrderResolution; resolved_by?: string; order_id?: string },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
+    const manager = sharedContext.manager as SqlEntityManager
+    const rows = await manager.execute<Array<{ id: string }>>(
+      `update gateway_paid_without_order
+          set state = 'resolved', resolution = ?, resolved_by = ?, order_id = ?, resolved_at = now(), updated_at = now()
+        where id = ? and state = 'open' and deleted_at is null
+      returning id`,
+      [resolution.resolution, resolution.resolved_by ?? null, resolution.order_id ?? null, id]
+    )
+    return rows.length > 0
+  }
 }
 
 export default GatewayInboxModuleService

@@ -164,6 +164,19 @@ export abstract class RedirectPaymentProvider<
     return this.gatewayName
   }
 
+  /**
+   * The statuses one of which the gateway must have reported for the session
+   * before `gatewayStatus` counts as money (none: it counts at once).
+   */
+  paidOnlyAfter(_gatewayStatus: string): readonly string[] {
+    return []
+  }
+
+  /** Whether the gateway refunds through its API (otherwise a refund made in its dashboard is recorded). */
+  get hasRefundCall(): boolean {
+    return false
+  }
+
   /** Whether the gateway can be asked about a payment (reconciliation, the admin's Sync). */
   get hasStatusCall(): boolean {
     return typeof this.reconcileSession === "function"
@@ -275,7 +288,10 @@ export abstract class RedirectPaymentProvider<
       data: {
         ...data,
         [SESSION_KEYS.refundMadeAtGateway]: null,
-        [SESSION_KEYS.refunds]: [...refunds, { ...parsed.data, made_at_gateway: true }],
+        [SESSION_KEYS.refunds]: [
+          ...refunds,
+          { ...parsed.data, made_at_gateway: true, shop_refund_id: input.context?.idempotency_key ?? null },
+        ],
       },
     }
   }

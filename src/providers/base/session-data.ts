@@ -141,6 +141,8 @@ export function readConfirmation(
 
 /** What the admin's "record a refund made at the gateway" leaves in the payment data for the provider. */
 export const refundMadeAtGatewaySchema = z.object({
+  /** Ties the marker to the one refund it is recorded by (checked after the refund, under the payment's lock). */
+  id: z.string().min(1),
   amount: z.string().regex(/^\d+(\.\d+)?$/),
   note: z.string().max(500).optional(),
   recorded_by: z.string().optional(),

@@ -36,7 +36,7 @@ import {
   exchangerSessionInputSchema,
 } from "./schemas"
 import { orderIpnSecret, verifyIpnChecksum } from "./signature"
-import { eventKey, gatewayAction, INITIAL_STATUS, statusAttention, UNPAID_STATUSES } from "./status"
+import { eventKey, gatewayAction, INITIAL_STATUS, PAID_ONLY_AFTER, statusAttention, UNPAID_STATUSES } from "./status"
 
 const GATEWAY = "Exchanger"
 
@@ -156,9 +156,21 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
     return { status: order.status, action: gatewayAction(order.status) }
   }
 
-  /** The exchanger's `order/get` is the truth; its IPN is only a hint. */
+  paidOnlyAfter(gatewayStatus: string): readonly string[] {
+    return PAID_ONLY_AFTER.get(gatewayStatus) ?? []
+  }
+
+  /**
+   * The exchanger's `order/get` is the truth; its IPN is only a hint. A status
+   * a client can set itself (`errorPayout`) is money only when the plugin has
+   * recorded the exchanger accepting the payment for this session already.
+   */
   protected async gatewayOutcome(data: Record<string, unknown>) {
     const order = await this.orderStatus(data)
+    const accepted = ["authorized", "captured"].includes(this.confirmationOf(data)?.action ?? "")
+    if (this.paidOnlyAfter(order.status).length && !accepted) {
+      return { action: "pending" as const, gateway_status: order.status }
+    }
     return { action: order.action, gateway_status: order.status }
   }
 

@@ -27,6 +27,14 @@ const ATTENTION = new Map([
   ["returned", "the exchanger returned the money to the customer"],
 ])
 
+/**
+ * Statuses that mean money only once the exchanger has said it accepted the
+ * payment: the engine lets a client set its own unpaid order to
+ * `errorPayout`, which is otherwise only the exchanger's word after
+ * `inProgressPayout` ("payment accepted").
+ */
+export const PAID_ONLY_AFTER: ReadonlyMap<string, readonly string[]> = new Map([["errorPayout", ["inProgressPayout"]]])
+
 /** Status recorded on a session right after its exchanger order is created. */
 export const INITIAL_STATUS = "new"
 

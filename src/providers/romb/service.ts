@@ -130,7 +130,8 @@ export class RombProviderService extends RedirectPaymentProvider<RombOptions> {
     const data = input.data ?? {}
     const orderNumber = this.sessionIdOf(data)
     const confirmation = this.confirmationOf(data)
-    if (!orderNumber || !data[SESSION_KEYS.gatewayReference] || this.endedAtGateway(data)) {
+    // canceled already by this provider (before Medusa drops the session): Romb would answer "already processed"
+    if (!orderNumber || !data[SESSION_KEYS.gatewayReference] || this.endedAtGateway(data) || data[SESSION_KEYS.gatewayStatus] === "CANCELED") {
       return { data }
     }
     if (confirmation?.action === "captured") {

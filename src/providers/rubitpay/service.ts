@@ -72,6 +72,10 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
     return this.options_.statusCall
   }
 
+  get hasRefundCall(): boolean {
+    return true
+  }
+
   protected confirmationKey(): string {
     return this.options_.secretKey
   }

@@ -111,6 +111,20 @@ describe("waitForPayment", () => {
     expect(canceled.status).toBe("canceled")
   })
 
+  it("stops when the money arrived but the order could not be placed, with the shop's message", async () => {
+    const message = "Romb confirmed your payment, but the shop could not place the order. The shop has been told and will contact you about it; you do not need to pay again."
+    const { sdk } = client([{ status: "pending", confirmed: true }, { status: "paid_no_order", message, name: "Romb", confirmed: true }])
+    expect(await waitForPayment(sdk, "c", fast)).toEqual({ status: "paid_no_order", message, name: "Romb" })
+  })
+
+  it("never times out with \"not confirmed\" once the gateway confirmed the payment", async () => {
+    const confirmed = await waitForPayment(client([{ status: "pending", confirmed: true }]).sdk, "c", { timeoutMs: 50, initialDelayMs: 10, maxDelayMs: 10 })
+    expect(confirmed.status).toBe("timeout")
+    expect(confirmed.message).toMatch(/^The payment provider confirmed your payment/)
+    const waiting = await waitForPayment(client([{ status: "pending" }]).sdk, "c", { timeoutMs: 50, initialDelayMs: 10, maxDelayMs: 10 })
+    expect(waiting.message).toMatch(/^The payment has not been confirmed yet/)
+  })
+
   it("times out while the payment stays pending, and backs off meanwhile", async () => {
     const { sdk, asked } = client([{ status: "pending" }])
     const started = Date.now()

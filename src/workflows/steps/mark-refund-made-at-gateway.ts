@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto"
 import { MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { IPaymentModuleService } from "@medusajs/framework/types"
@@ -12,6 +13,8 @@ export type RefundMadeAtGatewayInput = { payment_id: string; amount: number; not
  * recorded on this gateway payment (captured, not more than what is left)
  * and leaves it in the payment data, where the provider's refundPayment
  * records it without calling the gateway. Compensation takes it out again.
+ * The caller holds the payment's lock (`withPaymentLock`): no other refund
+ * of the payment can run between the marker and the refund it belongs to.
  */
 export const markRefundMadeAtGatewayStep = createStep(
   "mark-refund-made-at-gateway",
@@ -35,13 +38,17 @@ export const markRefundMadeAtGatewayStep = createStep(
       )
     }
     const marker: RefundMadeAtGateway = {
+      id: randomUUID(),
       amount,
       note: input.note,
       recorded_by: input.recorded_by,
       recorded_at: new Date().toISOString(),
     }
     await updatePaymentData(paymentModule, payment.id, { ...payment.data, [SESSION_KEYS.refundMadeAtGateway]: marker })
-    return new StepResponse({ payment_id: payment.id, amount }, { payment_id: payment.id })
+    return new StepResponse(
+      { payment_id: payment.id, amount, marker_id: marker.id, refund_ids: (payment.refunds ?? []).map((refund) => refund.id) },
+      { payment_id: payment.id }
+    )
   },
   async (marked, { container }) => {
     if (!marked) return

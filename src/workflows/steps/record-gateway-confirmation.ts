@@ -3,11 +3,15 @@ import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import type { BigNumberInput, IPaymentModuleService, MedusaContainer, PaymentSessionDTO } from "@medusajs/framework/types"
 import { GATEWAY_INBOX_MODULE } from "../../modules/gateway-inbox"
 import type GatewayInboxModuleService from "../../modules/gateway-inbox/service"
+import { redirectProviderRegistration } from "../../gateway-events/registry"
 import { SESSION_KEYS } from "../../providers/base/session-data"
 import type { StoredGatewayEvent } from "./claim-gateway-event"
 
 /** What of a stored gateway event the session is told. */
-type GatewayEventForSession = Pick<StoredGatewayEvent, "session_id" | "action" | "gateway_status" | "gateway_reference" | "confirmation">
+type GatewayEventForSession = Pick<
+  StoredGatewayEvent,
+  "provider_id" | "session_id" | "action" | "gateway_status" | "gateway_reference" | "confirmation"
+>
 
 /** Later gateway news may move a session forward, never back. */
 const RANK: Record<string, number> = { pending: 0, authorized: 1, captured: 2, failed: 2, canceled: 2 }
@@ -34,6 +38,28 @@ async function droppedSession(container: MedusaContainer, event: GatewayEventFor
 }
 
 /**
+ * A status that is money only after another (the exchanger's `errorPayout`,
+ * which a client can set on its own unpaid order, after `inProgressPayout`):
+ * unless the gateway reported that one for this session (a stored event) or
+ * the session is recorded as paid already, it is not money. It changes
+ * nothing and the operator is shown why.
+ */
+async function unprovenPayment(container: MedusaContainer, event: GatewayEventForSession, current: string | undefined) {
+  if (!["authorized", "captured"].includes(event.action) || current === "authorized" || current === "captured") return undefined
+  const required = redirectProviderRegistration(container, event.provider_id)?.provider.paidOnlyAfter(event.gateway_status) ?? []
+  if (!required.length) return undefined
+  const [seen] = await container
+    .resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
+    .listGatewayEvents(
+      // a flagged one (e.g. another amount) proves nothing
+      { session_id: event.session_id, gateway_status: [...required], state: ["received", "processing", "processed", "failed"] },
+      { select: ["id"], take: 1 }
+    )
+  if (seen) return undefined
+  return `the gateway reported ${event.gateway_status}, but never ${required.join(" or ")} (payment accepted) for this payment: it is not taken as paid and the cart stays open; check the order at the gateway`
+}
+
+/**
  * Writes the sealed confirmation onto the payment session, where the
  * provider's authorizePayment finds it. Returns whether it was applied, or
  * why not (a stale or contradicting event, or money for a session the cart
@@ -55,6 +81,8 @@ export const recordGatewayConfirmationStep = createStep(
     if (event.action === "pending" && current === "pending" && session.data?.[SESSION_KEYS.gatewayStatus] === event.gateway_status) {
       return new StepResponse({ applied: false, flag_reason: undefined as string | undefined })
     }
+    const unproven = await unprovenPayment(container, event, current)
+    if (unproven) return new StepResponse({ applied: false, flag_reason: unproven as string | undefined })
     if (current && current !== event.action && (RANK[current] ?? 0) >= (RANK[event.action] ?? 0)) {
       const contradicts = RANK[current] === 2 && RANK[event.action] === 2
       return new StepResponse({

@@ -44,7 +44,7 @@ describe("the admin's translations (English, Russian, Ukrainian)", () => {
   it("has a text for every key the widget, the settings page and its menu entry use", () => {
     const sources = adminSources().join("\n")
     // every key written out: t("…"), t(cond ? "…" : "…"), the route config's label
-    const written = [...sources.matchAll(/"((?:widget|refund|eventState|gateway|settings|events)\.\w+)"/g)].map((match) => match[1])
+    const written = [...sources.matchAll(/"((?:widget|refund|eventState|gateway|settings|events|paidWithoutOrder)\.\w+)"/g)].map((match) => match[1])
     // keys built at run time: t(`eventState.${event.state}`), t(`gateway.${gateway.gateway}`)
     const families = [...GATEWAY_EVENT_STATES.map((state) => `eventState.${state}`), "gateway.romb", "gateway.rubitpay", "gateway.exchanger"]
     const used = new Set([...written, ...families])

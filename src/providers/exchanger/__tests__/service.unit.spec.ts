@@ -130,6 +130,26 @@ describe("ExchangerProviderService", () => {
     await expect(p.refundPayment({ data, amount: 1 })).rejects.toThrow(/no refund API/)
   })
 
+  it("errorPayout the customer set on an unpaid order authorizes nothing; after the exchanger accepted the payment it does", async () => {
+    const p = provider()
+    const { data } = await initiate("payses_5b", {}, p)
+    // the engine lets a client move its own unpaid order to errorPayout
+    await walk(data!.redirect_url as string, "errorPayout")
+    await expect(p.authorizePayment({ data })).rejects.toThrow(/has not confirmed the payment yet/)
+    expect((await p.getPaymentStatus({ data })).status).toBe("pending")
+    expect(p.paidOnlyAfter("errorPayout")).toEqual(["inProgressPayout"])
+    expect(p.paidOnlyAfter("inProgressPayout")).toEqual([])
+    // once the plugin recorded the exchanger accepting it (a sealed authorized confirmation), errorPayout is money
+    const accepted = (p as any).gatewayEvent({
+      action: "authorized",
+      session_id: "payses_5b",
+      amount: data!.gateway_amount,
+      event_key: "o:inProgressPayout",
+      gateway_status: "inProgressPayout",
+    })
+    expect((await p.authorizePayment({ data: { ...data, gateway_confirmation: accepted.data.confirmation } })).status).toBe("authorized")
+  })
+
   it("cancels an unpaid order at the exchanger; a paid one is refused with the reason", async () => {
     const p = provider()
     const unpaid = (await initiate("payses_7", {}, p)).data!

@@ -8,6 +8,7 @@ import type { AdminGatewayEventsResponse } from "../../../../api/admin/payment-g
 import type { AdminPaymentGateway, AdminPaymentGatewaysResponse } from "../../../../api/admin/payment-gateways/route"
 import { GATEWAY_EVENT_STATES, type GatewayEventState } from "../../../../modules/gateway-inbox/event-states"
 import { EventStateBadge } from "../../../components/event-state-badge"
+import { PaidWithoutOrderSection } from "../../../components/paid-without-order"
 import { usePluginTranslation } from "../../../lib/i18n"
 import { sdk } from "../../../lib/sdk"
 
@@ -49,6 +50,7 @@ const PaymentGatewaysPage = () => {
         )}
         {state?.gateways.map((gateway) => <GatewayRegistration key={gateway.provider_id} gateway={gateway} />)}
       </Container>
+      {state && state.gateways.length > 0 && <PaidWithoutOrderSection />}
       {state && state.gateways.length > 0 && <GatewayEvents gateways={state.gateways} />}
     </div>
   )

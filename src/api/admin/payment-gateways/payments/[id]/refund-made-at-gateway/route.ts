@@ -1,7 +1,8 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { MedusaError } from "@medusajs/framework/utils"
-import type { PaymentDTO } from "@medusajs/framework/types"
+import { MedusaError, Modules } from "@medusajs/framework/utils"
+import type { IPaymentModuleService, PaymentDTO } from "@medusajs/framework/types"
 import { z } from "zod"
+import { withPaymentLock } from "../../../../../../gateway-events/payment-lock"
 import { recordRefundMadeAtGatewayWorkflow } from "../../../../../../workflows/record-refund-made-at-gateway"
 
 export type AdminRefundMadeAtGatewayResponse = { payment: PaymentDTO }
@@ -16,7 +17,8 @@ export const refundMadeAtGatewayBody = z
 /**
  * `POST /admin/payment-gateways/payments/:id/refund-made-at-gateway`
  * `{ amount, note? }`: records on the payment a refund the operator made in
- * the gateway's dashboard, without calling the gateway.
+ * the gateway's dashboard, without calling the gateway. A refund Medusa
+ * refuses (more than is captured and not yet refunded) answers its error.
  */
 export const POST = async (req: AuthenticatedMedusaRequest, res: MedusaResponse) => {
   const body = refundMadeAtGatewayBody.safeParse(req.body)
@@ -26,8 +28,14 @@ export const POST = async (req: AuthenticatedMedusaRequest, res: MedusaResponse)
       body.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ")
     )
   }
-  const { result } = await recordRefundMadeAtGatewayWorkflow(req.scope).run({
-    input: { payment_id: req.params.id, ...body.data, recorded_by: req.auth_context?.actor_id },
-  })
-  res.json({ payment: result } satisfies AdminRefundMadeAtGatewayResponse)
+  // the payment's lock, which every refund of it takes: the marker is consumed by this refund and no other
+  await withPaymentLock(req.scope, req.params.id, () =>
+    recordRefundMadeAtGatewayWorkflow(req.scope).run({
+      input: { payment_id: req.params.id, ...body.data, recorded_by: req.auth_context?.actor_id },
+    })
+  )
+  const payment = await req.scope
+    .resolve<IPaymentModuleService>(Modules.PAYMENT)
+    .retrievePayment(req.params.id, { relations: ["refunds"] })
+  res.json({ payment } satisfies AdminRefundMadeAtGatewayResponse)
 }
