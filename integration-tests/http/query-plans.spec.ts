@@ -13,7 +13,7 @@ jest.setTimeout(600_000)
 
 /** A year of a mid-size shop (issue 21); QUERY_PLAN_ROWS=1000000 for a bigger one. */
 const HISTORY_ROWS = Number(process.env.QUERY_PLAN_ROWS ?? 200_000)
-const PLUGIN_TABLES = ["gateway_event", "gateway_order", "gateway_webhook_refusal"]
+const PLUGIN_TABLES = ["gateway_event", "gateway_order", "gateway_webhook_refusal", "gateway_paid_without_order"]
 const ROMB = "pp_romb_romb"
 const RUBITPAY = "pp_rubitpay_rubitpay"
 
@@ -111,6 +111,7 @@ redirectSuite({
       // the admin's pages
       await api.get(`/admin/payment-gateways/orders/${orderId}`, admin)
       await api.get("/admin/payment-gateways", admin)
+      await api.get("/admin/payment-gateways/paid-without-order", admin)
       for (const query of ["", `?provider_id=${ROMB}`, "?state=failed", "?flagged=true", `?order_id=${orderId}`, "?offset=40&limit=20"]) {
         await api.get(`/admin/payment-gateways/events${query}`, admin)
       }
