@@ -10,7 +10,8 @@ const storeHeaders = (seeded: SeededStore) => ({
 
 let current: SeededStore | undefined
 
-const RUSSIAN_ADDRESS = {
+/** The buyer's address in every test checkout. */
+export const RUSSIAN_ADDRESS = {
   first_name: "Ivan",
   last_name: "Petrov",
   address_1: "Nevsky prospekt 28",

@@ -9,7 +9,7 @@ import { redirectSuite } from "../helpers/redirect-suite"
 import { rombSandbox } from "../helpers/romb-sandbox"
 import { rubitPaySandbox } from "../helpers/rubitpay-sandbox"
 import { seedStockedVariant } from "../helpers/seed-store"
-import { completeCart, createPaymentSession, ordersForCart, paymentStatus, waitFor } from "../helpers/storefront"
+import { completeCart, createPaymentSession, ordersForCart, paymentStatus, RUSSIAN_ADDRESS, waitFor } from "../helpers/storefront"
 
 jest.setTimeout(240_000)
 
@@ -18,15 +18,6 @@ const SINGLE = "pp_rubitpay_rubitpay"
 const HOLD = "pp_rubitpay_hold"
 const OBMIN = "pp_exchanger_obmin"
 
-const ADDRESS = {
-  first_name: "Ivan",
-  last_name: "Petrov",
-  address_1: "Nevsky prospekt 28",
-  city: "Saint Petersburg",
-  postal_code: "191186",
-  country_code: "ru",
-  phone: "+79991234567",
-}
 
 /**
  * Money is never held in silence: a paid cart Medusa refuses (the last unit
@@ -65,8 +56,8 @@ redirectSuite({
           sales_channel_id: seeded().salesChannelId,
           email,
           items: [{ variant_id: variantId, quantity: 1 }],
-          shipping_address: ADDRESS,
-          billing_address: ADDRESS,
+          shipping_address: RUSSIAN_ADDRESS,
+          billing_address: RUSSIAN_ADDRESS,
         },
         store()
       )
