@@ -18,7 +18,6 @@ const SINGLE = "pp_rubitpay_rubitpay"
 const HOLD = "pp_rubitpay_hold"
 const OBMIN = "pp_exchanger_obmin"
 
-
 /**
  * Money is never held in silence: a paid cart Medusa refuses (the last unit
  * sold to someone else, no shipping method) is an alert at once and a
