@@ -3,7 +3,16 @@ import path from "node:path"
 import { Client } from "@medusajs/framework/pg"
 import { browserSource, launchBrowser } from "../helpers/browser"
 import { serveAdmin } from "../helpers/admin-app"
-import { COMPAT_DATA, installApp, managerUnavailable, packPlugin, resultTable, type CompatApp, type PackageManager, type PackedPlugin } from "../helpers/compat-app"
+import {
+  COMPAT_DATA,
+  installApp,
+  managerUnavailable,
+  packPlugin,
+  resultTable,
+  type CompatApp,
+  type PackageManager,
+  type PackedPlugin,
+} from "../helpers/compat-app"
 import {
   createAdminUser,
   medusaProcesses,
@@ -49,11 +58,29 @@ const timings: Record<string, Record<string, string>> = {}
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(0)} s`
 let plugin: PackedPlugin
 const suiteStarted = Date.now()
+/**
+ * Every app's install, started together once the plugin is packed: the
+ * package managers wait on the network and the disk more than on the CPU.
+ * A package manager that cannot run here is a skip with its reason.
+ */
+const installs = new Map<string, Promise<{ app: CompatApp } | { skipped: string }>>()
 
 beforeAll(async () => {
-  const started = Date.now()
+  let started = Date.now()
   plugin = await packPlugin()
   timings.plugin = { "build + pack": seconds(started) }
+  started = Date.now()
+  for (const { name, manager } of APPS) {
+    const install = (async () => {
+      const unavailable = manager === "npm" ? undefined : await managerUnavailable(manager)
+      return unavailable ? { skipped: unavailable } : { app: await installApp(name, manager, plugin) }
+    })()
+    // awaited by the app's first check; failures are reported there
+    install.catch(() => undefined)
+    installs.set(name, install)
+  }
+  await Promise.allSettled(installs.values())
+  timings.plugin["all installs, in parallel"] = seconds(started)
 })
 
 afterAll(() => {
@@ -79,23 +106,29 @@ describe.each(APPS)("$name ($manager)", ({ name, manager, full, browser }) => {
         console.warn(`[compat] ${name}: "${label}" SKIPPED: ${skipReason}`)
         return
       }
-      if (!instance && label !== INSTALL) throw new Error(`${name} is not running (an earlier step failed)`)
+      if (!instance && label !== INSTALL) {
+        table.record(name, label, "FAILED: not running")
+        throw new Error(`${name} is not running (an earlier step failed)`)
+      }
       const started = Date.now()
       await table.check(name, label, work)
       time[label] = seconds(started)
     })
 
   beforeAll(async () => {
-    if (manager !== "npm") skipReason = await managerUnavailable(manager)
+    const outcome = await installs.get(name)!.catch(() => undefined)
+    if (outcome && "skipped" in outcome) skipReason = outcome.skipped
   })
   afterAll(async () => {
     await processes?.stopAll()
     await database?.drop().catch(() => undefined)
   })
 
-  const INSTALL = `install the packed plugin (${manager === "npm" ? "npm install <tarball>" : `${manager} add <tarball>`}, no flags), migrate, seed, boot`
+  const INSTALL = "install the packed plugin without flags (npm install / yarn add / pnpm add <tarball>), migrate, seed, boot"
   check(INSTALL, async () => {
-    app = await installApp(name, manager, plugin)
+    const installed = await installs.get(name)!
+    if (!("app" in installed)) throw new Error(installed.skipped)
+    app = installed.app
     time.dependencies = app.dependenciesReused ? "reused (same lockfile)" : `${app.timings.dependencies.toFixed(0)} s`
     time.plugin = `${app.timings.plugin.toFixed(0)} s`
     table.record(name, "Medusa version", app.medusaVersion)

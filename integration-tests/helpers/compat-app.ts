@@ -84,7 +84,7 @@ export async function installApp(name: string, manager: PackageManager, plugin: 
   const log = path.join(COMPAT_DATA, `${name}-install.log`)
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(log, "")
-  for (const file of ["package.json", pm.lockfile, ".npmrc"]) {
+  for (const file of ["package.json", pm.lockfile, ".npmrc", ".yarnrc"]) {
     if (fs.existsSync(path.join(source, file))) fs.copyFileSync(path.join(source, file), path.join(dir, file))
   }
   for (const file of ["medusa-config.ts", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, "compat", file), path.join(dir, file))
