@@ -93,15 +93,18 @@ export async function installApp(name: string, manager: PackageManager, plugin: 
     fs.copyFileSync(path.join(ROOT, file), path.join(dir, file))
   }
 
-  const stampFile = path.join(dir, "node_modules", ".compat-lockfile-hash")
+  // beside node_modules, not in it: yarn 1 removes files it does not know from node_modules
+  const stampFile = path.join(dir, ".compat-lockfile-hash")
   const stamp = crypto
     .createHash("sha256")
     .update(`${manager}\n${process.version}\n`)
     .update(fs.readFileSync(path.join(source, pm.lockfile)))
     .digest("hex")
-  const dependenciesReused = fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp
+  const dependenciesReused =
+    fs.existsSync(path.join(dir, "node_modules")) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp
   let started = Date.now()
   if (!dependenciesReused) {
+    fs.rmSync(stampFile, { force: true })
     fs.rmSync(path.join(dir, "node_modules"), { recursive: true, force: true })
     await run([...pm.command, ...pm.install], dir, log)
     fs.writeFileSync(stampFile, stamp)
