@@ -4,6 +4,7 @@ loadEnv("test", process.cwd())
 const testMatch = {
   unit: ["**/src/**/__tests__/**/*.unit.spec.[jt]s", "<rootDir>/sandbox/__tests__/**/*.unit.spec.[jt]s"],
   "integration:http": ["**/integration-tests/http/*.spec.[jt]s"],
+  compat: ["**/integration-tests/compat/*.spec.[jt]s"],
 }[process.env.TEST_TYPE ?? "unit"]
 
 module.exports = {
@@ -20,9 +21,10 @@ module.exports = {
   },
   testEnvironment: "node",
   moduleFileExtensions: ["js", "ts", "json"],
-  modulePathIgnorePatterns: ["dist/", "<rootDir>/.medusa/"],
+  // .test-data holds the compatibility apps, each with a node_modules of its own Medusa
+  modulePathIgnorePatterns: ["dist/", "<rootDir>/.medusa/", "<rootDir>/.test-data/", "<rootDir>/compat/"],
   testMatch,
-  ...(process.env.TEST_TYPE === "integration:http"
+  ...(["integration:http", "compat"].includes(process.env.TEST_TYPE)
     ? {
         setupFiles: ["./integration-tests/setup.js"],
         globalSetup: "./integration-tests/global-setup.ts",

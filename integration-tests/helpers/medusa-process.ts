@@ -7,7 +7,8 @@ import type { SeededStore } from "./seed-store"
 
 /**
  * Real `medusa start` processes of this repository's app (medusa-config.ts,
- * `src/` loaded as the project) against a database of their own, for suites
+ * `src/` loaded as the project), or of another app directory (`appDir`: the
+ * compatibility suite's apps, with their own Medusa), against a database of their own, for suites
  * that need several instances, Redis, or a real kill: what package.spec.ts
  * does for one boot, made reusable. Every process runs in its own process
  * group (so a signal reaches whatever it spawned) and logs to
@@ -16,7 +17,8 @@ import type { SeededStore } from "./seed-store"
 
 export const ROOT = path.resolve(__dirname, "../..")
 export const TEST_DATA = path.join(ROOT, ".test-data")
-const MEDUSA_CLI = path.join(ROOT, "node_modules/@medusajs/cli/cli.js")
+/** The `medusa` command of an app: the CLI in its own node_modules. */
+const medusaCli = (appDir: string) => path.join(appDir, "node_modules/@medusajs/cli/cli.js")
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -202,11 +204,13 @@ export type PreparedDatabase = {
  * `medusa db:migrate` and seeded with the store of seed-store.ts through
  * `medusa exec ./scripts/seed-demo.ts`, with the same environment the
  * instances get (`env`, e.g. REDIS_URL, so that exactly the modules they run
- * are migrated). Output goes to `.test-data/<name>-setup.log`.
+ * are migrated). Output goes to `.test-data/<name>-setup.log`. `appDir`: the
+ * app to run (default: this repository), which must have the seed script at
+ * the same relative path.
  */
 export async function prepareDatabase(
   name: string,
-  { providerIds, env = {} }: { providerIds: string[]; env?: NodeJS.ProcessEnv }
+  { providerIds, env = {}, appDir = ROOT }: { providerIds: string[]; env?: NodeJS.ProcessEnv; appDir?: string }
 ): Promise<PreparedDatabase> {
   fs.mkdirSync(TEST_DATA, { recursive: true })
   const { url, drop } = await createFreshDatabase(name)
@@ -221,10 +225,10 @@ export async function prepareDatabase(
     DEMO_PROVIDER_IDS: providerIds.join(","),
   }
   let t = Date.now()
-  await runMedusa(["db:migrate"], setupEnv, logFile)
+  await runMedusa(["db:migrate"], setupEnv, logFile, appDir)
   const migrate = (Date.now() - t) / 1000
   t = Date.now()
-  await runMedusa(["exec", "./scripts/seed-demo.ts"], setupEnv, logFile)
+  await runMedusa(["exec", "./scripts/seed-demo.ts"], setupEnv, logFile, appDir)
   const seed = (Date.now() - t) / 1000
   const store = JSON.parse(fs.readFileSync(path.join(dataDir, "store.json"), "utf8")) as SeededStore
   return {
@@ -243,9 +247,9 @@ export async function prepareDatabase(
  */
 export async function createAdminUser(
   database: Pick<PreparedDatabase, "name" | "url">,
-  { email, password, env = {} }: { email: string; password: string; env?: NodeJS.ProcessEnv }
+  { email, password, env = {}, appDir = ROOT }: { email: string; password: string; env?: NodeJS.ProcessEnv; appDir?: string }
 ): Promise<void> {
-  await runMedusa(["user", "-e", email, "-p", password], { ...env, DATABASE_URL: database.url }, path.join(TEST_DATA, `${database.name}-setup.log`))
+  await runMedusa(["user", "-e", email, "-p", password], { ...env, DATABASE_URL: database.url }, path.join(TEST_DATA, `${database.name}-setup.log`), appDir)
 }
 
 /** The environment every Medusa process of these helpers gets, on top of the caller's. */
@@ -263,11 +267,11 @@ function medusaEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return base
 }
 
-function runMedusa(args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+export function runMedusa(args: string[], env: NodeJS.ProcessEnv, logFile: string, appDir = ROOT): Promise<void> {
   return new Promise((resolve, reject) => {
     fs.appendFileSync(logFile, `\n$ medusa ${args.join(" ")}\n`)
     const out = fs.openSync(logFile, "a")
-    const child = spawn(process.execPath, [MEDUSA_CLI, ...args], { cwd: ROOT, env: medusaEnv(env), stdio: ["ignore", out, out], detached: true })
+    const child = spawn(process.execPath, [medusaCli(appDir), ...args], { cwd: appDir, env: medusaEnv(env), stdio: ["ignore", out, out], detached: true })
     const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 300_000)
     child.on("exit", (code, signal) => {
       clearTimeout(timer)
@@ -314,9 +318,19 @@ export type MedusaProcesses = {
  * `medusa start` processes on one database (and Redis, when `redisUrl` is
  * given), each on a free port, with DATABASE_URL (its name as
  * `application_name`), REDIS_URL, MEDUSA_WORKER_MODE, SANDBOX_URL (the global
- * setup's sandbox) and its own MEDUSA_BACKEND_URL.
+ * setup's sandbox) and its own MEDUSA_BACKEND_URL; of `appDir` (default: this repository).
  */
-export function medusaProcesses({ databaseUrl, redisUrl, env = {} }: { databaseUrl: string; redisUrl?: string; env?: NodeJS.ProcessEnv }): MedusaProcesses {
+export function medusaProcesses({
+  databaseUrl,
+  redisUrl,
+  env = {},
+  appDir = ROOT,
+}: {
+  databaseUrl: string
+  redisUrl?: string
+  env?: NodeJS.ProcessEnv
+  appDir?: string
+}): MedusaProcesses {
   const instances: MedusaInstance[] = []
 
   async function start(name: string, mode: WorkerMode, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
@@ -327,8 +341,8 @@ export function medusaProcesses({ databaseUrl, redisUrl, env = {} }: { databaseU
     fs.writeFileSync(logFile, "")
     const out = fs.openSync(logFile, "a")
     const startedAt = Date.now()
-    const child = spawn(process.execPath, [MEDUSA_CLI, "start", "--port", String(port)], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [medusaCli(appDir), "start", "--port", String(port)], {
+      cwd: appDir,
       env: medusaEnv({
         ...env,
         // its name as PostgreSQL's application_name: pg_stat_activity tells the instances' connections apart

@@ -83,7 +83,7 @@ export async function cartPaymentStatus(container: MedusaContainer, cartId: stri
     (a, b) => new Date(b.created_at).getTime() - new Date(a.created_at).getTime()
   )
   const session = sessions[0]
-  const registration = session ? redirectProviderRegistration(container, session.provider_id) : undefined
+  const registration = session ? await redirectProviderRegistration(container, session.provider_id) : undefined
   const name = registration?.provider.displayName ?? "The payment provider"
   const about = session ? { provider_id: session.provider_id, name } : {}
 

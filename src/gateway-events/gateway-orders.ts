@@ -28,23 +28,25 @@ export async function recordGatewayOrdersOfCollection(container: MedusaContainer
     (await inbox.listGatewayOrders({ payment_collection_id: paymentCollectionId }, { select: ["session_id"] })).map((o) => o.session_id)
   )
   const now = Date.now()
-  const fresh = sessions
-    .filter((session) => !known.has(session.id))
-    .map((session) => {
-      const provider = redirectProviderRegistration(container, session.provider_id)?.provider
-      return {
-        provider_id: session.provider_id,
-        session_id: session.id,
-        payment_collection_id: paymentCollectionId,
-        cart_id: collection.cart?.id ?? null,
-        amount: String(session.data[SESSION_KEYS.gatewayAmount]),
-        currency_code: String(session.data[SESSION_KEYS.currencyCode] ?? session.currency_code),
-        gateway_reference: (session.data[SESSION_KEYS.gatewayReference] as string | null | undefined) ?? null,
-        next_check_at: provider?.reconcileSession
-          ? new Date(now + (provider.reconcileAfterSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS) * 1000)
-          : null,
-      }
-    })
+  const fresh = await Promise.all(
+    sessions
+      .filter((session) => !known.has(session.id))
+      .map(async (session) => {
+        const provider = (await redirectProviderRegistration(container, session.provider_id))?.provider
+        return {
+          provider_id: session.provider_id,
+          session_id: session.id,
+          payment_collection_id: paymentCollectionId,
+          cart_id: collection.cart?.id ?? null,
+          amount: String(session.data[SESSION_KEYS.gatewayAmount]),
+          currency_code: String(session.data[SESSION_KEYS.currencyCode] ?? session.currency_code),
+          gateway_reference: (session.data[SESSION_KEYS.gatewayReference] as string | null | undefined) ?? null,
+          next_check_at: provider?.reconcileSession
+            ? new Date(now + (provider.reconcileAfterSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS) * 1000)
+            : null,
+        }
+      })
+  )
   await inbox.recordGatewayOrders(fresh)
   await inbox.markGatewayOrdersDropped(
     paymentCollectionId,

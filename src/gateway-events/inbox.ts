@@ -82,7 +82,7 @@ export async function receiveGatewayWebhook(
   payload: GatewayWebhookPayload
 ): Promise<ReceivedWebhook> {
   // the instance Medusa registered, found in memory: no provider listing on the hot path
-  const registration = redirectProviderRegistration(container, providerId)
+  const registration = await redirectProviderRegistration(container, providerId)
   if (!registration) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `${providerId} is not a payment provider of this plugin.`)
   }

@@ -61,7 +61,7 @@ export async function releaseSessionsBeforeDrop(container: MedusaContainer, cart
     { select: ["id", "provider_id", "amount", "raw_amount", "currency_code", "data", "created_at"] }
   )
   for (const session of sessions) {
-    const registration = redirectProviderRegistration(container, session.provider_id)
+    const registration = await redirectProviderRegistration(container, session.provider_id)
     if (!registration) continue
     const { provider } = registration
     const data = session.data ?? {}

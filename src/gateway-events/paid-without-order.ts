@@ -104,7 +104,7 @@ export async function recordPaidWithoutOrder(
 ): Promise<string | undefined> {
   const cart = await cartOfSession(container, input.session_id)
   if (!cart || cart.order_id) return undefined
-  const name = redirectProviderRegistration(container, cart.provider_id)?.provider.displayName ?? cart.provider_id
+  const name = (await redirectProviderRegistration(container, cart.provider_id))?.provider.displayName ?? cart.provider_id
   await container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE).recordPaidWithoutOrder({
     provider_id: cart.provider_id,
     session_id: cart.session_id,

@@ -1,47 +1,63 @@
 import { MedusaError, Modules } from "@medusajs/framework/utils"
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types"
-import { RedirectPaymentProvider } from "../providers/base/redirect-provider"
+import { PROVIDER_PROBE_FIELD, ProviderProbe } from "../providers/base/redirect-provider"
 import type { ProviderRegistration } from "./reconcile"
 
+/** The static identifiers of the plugin's provider classes: Medusa registers them as `pp_<identifier>_<id>`. */
+const PLUGIN_IDENTIFIERS = ["romb", "rubitpay", "exchanger"]
+
+const isPluginProviderId = (providerId: string) => PLUGIN_IDENTIFIERS.some((identifier) => providerId.startsWith(`pp_${identifier}_`))
+
 /**
- * The payment module's internal provider lookup, as in @medusajs/payment
- * 2.21 (`PaymentModuleService.paymentProviderService_.retrieveProvider`).
- * Medusa exposes no public way to reach a provider instance, and a copy built
- * here from the config would be a different instance from the one Medusa
- * calls, registered under ids we would have to guess.
+ * What each payment module instance (one per app) answered per provider id.
+ * Registrations are fixed for the life of the process (they come from the
+ * config at boot), so each id is asked once.
  */
-type PaymentProviderLookup = { retrieveProvider(providerId: string): unknown }
-type WithProviderLookup = { paymentProviderService_: PaymentProviderLookup }
+const answers = new WeakMap<IPaymentModuleService, Map<string, Promise<ProviderRegistration | undefined>>>()
 
-function hasProviderLookup(service: object): service is WithProviderLookup {
-  if (!("paymentProviderService_" in service)) return false
-  const lookup = service.paymentProviderService_
-  return typeof lookup === "object" && lookup !== null && "retrieveProvider" in lookup && typeof lookup.retrieveProvider === "function"
-}
-
-function providerLookup(container: MedusaContainer): { paymentModule: IPaymentModuleService; lookup: PaymentProviderLookup } {
-  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
-  if (!hasProviderLookup(paymentModule)) {
-    // fail loudly on a Medusa upgrade that changes the internals, rather than reconcile nothing
+/**
+ * Asks the payment module, through its public `getWebhookActionAndData`, for
+ * the instance it registered under the id (see ProviderProbe). An id the
+ * module has no instance for (removed from the config, yet still enabled in
+ * Medusa's table) throws there: nothing to reconcile, the others still are.
+ */
+async function probeProvider(paymentModule: IPaymentModuleService, providerId: string): Promise<ProviderRegistration | undefined> {
+  if (!isPluginProviderId(providerId)) return undefined
+  const probe = new ProviderProbe()
+  let reached = true
+  try {
+    await paymentModule.getWebhookActionAndData({
+      // without the prefix: Medusa before 2.21 always adds "pp_" to it
+      provider: providerId.slice("pp_".length),
+      payload: { data: { [PROVIDER_PROBE_FIELD]: probe }, rawData: "", headers: {} },
+    })
+  } catch {
+    reached = false
+  }
+  if (probe.answeredBy) return { providerId, provider: probe.answeredBy }
+  if (reached) {
+    // the module answered without handing our payload to the instance: a Medusa that changed its contract
     throw new MedusaError(
       MedusaError.Types.UNEXPECTED_STATE,
-      "medusa-plugin-redirect-payments: the payment module has no paymentProviderService_.retrieveProvider; " +
-        "the plugin assumes the internals of @medusajs/payment 2.21 and needs an update for this Medusa version."
+      `medusa-plugin-redirect-payments: Medusa's payment module answered getWebhookActionAndData for ${providerId} ` +
+        "without passing the payload to the provider; this Medusa version is not supported by this plugin version."
     )
   }
-  return { paymentModule, lookup: paymentModule.paymentProviderService_ }
+  return undefined
 }
 
-function asRegistration(lookup: PaymentProviderLookup, providerId: string): ProviderRegistration | undefined {
-  let provider: unknown
-  try {
-    provider = lookup.retrieveProvider(providerId)
-  } catch {
-    // Medusa 2.21 leaves a provider removed from the config enabled in its table, with no
-    // instance behind it (it logs that itself): nothing to reconcile there, the others still are
-    return undefined
+function registrationOf(container: MedusaContainer, providerId: string): Promise<ProviderRegistration | undefined> {
+  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+  let known = answers.get(paymentModule)
+  if (!known) answers.set(paymentModule, (known = new Map()))
+  let answer = known.get(providerId)
+  if (!answer) {
+    answer = probeProvider(paymentModule, providerId)
+    known.set(providerId, answer)
+    // an unexpected failure is not remembered: the next call asks again
+    answer.catch(() => known.delete(providerId))
   }
-  return provider instanceof RedirectPaymentProvider ? { providerId, provider } : undefined
+  return answer
 }
 
 /**
@@ -50,12 +66,13 @@ function asRegistration(lookup: PaymentProviderLookup, providerId: string): Prov
  * order of the config's modules and however each `resolve` is spelled.
  */
 export async function redirectProviderRegistrations(container: MedusaContainer): Promise<ProviderRegistration[]> {
-  const { paymentModule, lookup } = providerLookup(container)
+  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
   const enabled = await paymentModule.listPaymentProviders({ is_enabled: true })
-  return enabled.flatMap(({ id }) => asRegistration(lookup, id) ?? [])
+  const registrations = await Promise.all(enabled.map(({ id }) => registrationOf(container, id)))
+  return registrations.filter((registration): registration is ProviderRegistration => registration !== undefined)
 }
 
 /** One registration by provider id (e.g. a session's), without listing the others; undefined if it is not the plugin's. */
-export function redirectProviderRegistration(container: MedusaContainer, providerId: string): ProviderRegistration | undefined {
-  return asRegistration(providerLookup(container).lookup, providerId)
+export function redirectProviderRegistration(container: MedusaContainer, providerId: string): Promise<ProviderRegistration | undefined> {
+  return registrationOf(container, providerId)
 }

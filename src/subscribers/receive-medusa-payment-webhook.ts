@@ -19,7 +19,7 @@ export default async function receiveMedusaPaymentWebhook({
 }: SubscriberArgs<ProviderWebhookPayload>) {
   const providerId = paymentProviderId(event.data.provider)
   // another provider's webhook (found in memory: no provider listing per webhook)
-  if (!redirectProviderRegistration(container, providerId)) return
+  if (!(await redirectProviderRegistration(container, providerId))) return
   try {
     await receiveGatewayWebhook(container, providerId, event.data.payload)
   } catch (error) {

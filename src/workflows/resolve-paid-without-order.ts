@@ -76,7 +76,7 @@ export async function resolvePaidWithoutOrder(
       if (payment) {
         await paymentModule.cancelPayment(payment.id)
       } else {
-        const registration = cart && redirectProviderRegistration(container, cart.provider_id)
+        const registration = cart && (await redirectProviderRegistration(container, cart.provider_id))
         if (!registration) throw new MedusaError(MedusaError.Types.NOT_ALLOWED, "The payment session is gone: release the hold in the gateway's dashboard, then record it.")
         await registration.provider.cancelPayment({ data: cart.data })
       }

@@ -395,6 +395,26 @@ export abstract class RedirectPaymentProvider<
   protected abstract verifyNotification(payload: GatewayWebhookPayload): GatewayEvent
 
   async getWebhookActionAndData(payload: GatewayWebhookPayload): Promise<VerifiedWebhookAnswer> {
+    const probe = payload.data?.[PROVIDER_PROBE_FIELD]
+    if (probe instanceof ProviderProbe) {
+      probe.answeredBy = this
+      // a probe is no notification: refused like one, after answering
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `${this.gatewayName}: a provider probe is not a webhook.`)
+    }
     return { action: PaymentActions.NOT_SUPPORTED, verified: this.verifyNotification(payload) }
   }
+}
+
+/** The webhook data field that carries a ProviderProbe. */
+export const PROVIDER_PROBE_FIELD = "redirect_payments_provider_probe"
+
+/**
+ * How the plugin reaches the provider instance Medusa registered under an id
+ * through public API only: the payment module's `getWebhookActionAndData`
+ * hands the payload to that instance, which writes itself into the probe. No
+ * webhook can forge one: a parsed HTTP body holds plain values, never an
+ * instance of this class.
+ */
+export class ProviderProbe {
+  answeredBy?: RedirectPaymentProvider<Record<string, unknown>>
 }

@@ -46,7 +46,7 @@ async function droppedSession(container: MedusaContainer, event: GatewayEventFor
  */
 async function unprovenPayment(container: MedusaContainer, event: GatewayEventForSession, current: string | undefined) {
   if (!["authorized", "captured"].includes(event.action) || current === "authorized" || current === "captured") return undefined
-  const required = redirectProviderRegistration(container, event.provider_id)?.provider.paidOnlyAfter(event.gateway_status) ?? []
+  const required = (await redirectProviderRegistration(container, event.provider_id))?.provider.paidOnlyAfter(event.gateway_status) ?? []
   if (!required.length) return undefined
   const [seen] = await container
     .resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)

@@ -1,4 +1,5 @@
 import { PaymentSessionStatus } from "@medusajs/framework/utils"
+import { PROVIDER_PROBE_FIELD, ProviderProbe } from "../../base/redirect-provider"
 import { sealConfirmation } from "../../base/session-data"
 import { RombProviderService } from "../service"
 import { readRombBody, rombSignature } from "../signature"
@@ -51,6 +52,24 @@ describe("RombProviderService", () => {
   })
 
   describe("getWebhookActionAndData", () => {
+    it("answers an in-memory ProviderProbe with the instance itself, and refuses it as a webhook", async () => {
+      const instance = provider()
+      const probe = new ProviderProbe()
+      await expect(
+        instance.getWebhookActionAndData({ data: { [PROVIDER_PROBE_FIELD]: probe }, rawData: "", headers: {} })
+      ).rejects.toThrow("a provider probe is not a webhook")
+      expect(probe.answeredBy).toBe(instance)
+    })
+
+    it("treats a probe field in a webhook body as data: no parsed body is a ProviderProbe", async () => {
+      const forged = { [PROVIDER_PROBE_FIELD]: { answeredBy: null } }
+      const text = JSON.stringify(forged)
+      await expect(
+        provider().getWebhookActionAndData({ data: forged, rawData: text, headers: { "content-type": "application/json" } })
+      ).rejects.not.toThrow("a provider probe is not a webhook")
+      expect(forged[PROVIDER_PROBE_FIELD].answeredBy).toBeNull()
+    })
+
     it.each([
       ["PAID", "captured"],
       ["WAIT", "pending"],

@@ -57,7 +57,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPaidWitho
     .listPaidWithoutOrders({ state: query.data.state }, { order: { created_at: "DESC" }, take: query.data.limit })
   const payments = await Promise.all(
     records.map(async (record): Promise<AdminPaidWithoutOrder> => {
-      const provider = redirectProviderRegistration(req.scope, record.provider_id)?.provider
+      const provider = (await redirectProviderRegistration(req.scope, record.provider_id))?.provider
       const cart = record.state === "open" ? await cartOfSession(req.scope, record.session_id) : undefined
       const payment = cart?.payment && !cart.payment.canceled_at ? { id: cart.payment.id, captured: !!cart.payment.captured_at } : null
       const actions: PaidWithoutOrderAction[] =
