@@ -316,7 +316,7 @@ function printReport(r, out = console.log) {
   if (r.verify) {
     out("")
     out(`Verify in-process (µs/op, medians of ${r.plan.verifyRounds} interleaved rounds)`)
-    out(table([L("gateway"), R("bytes"), R("raw crypto"), R("plugin parse+verify"), R("ratio"), R("parse"), R("signature"), R("provider getWebhookActionAndData")], r.verify.map((v) => [
+    out(table([L("gateway"), R("bytes"), R("raw crypto"), R("plugin parse+verify"), R("ratio"), R("parse"), R("signature"), R("provider verifyWebhook")], r.verify.map((v) => [
       `${v.gateway} (${v.rawName})`, v.bytes, num(v.rawUs, 1), num(v.pluginUs, 1), `x${num(v.ratio, 1)}`, num(v.parseUs, 1), num(v.checkUs, 1), num(v.providerUs, 1),
     ])))
     if (r.otherHotPaths) out(table([L("other hot paths"), R("µs/op")], r.otherHotPaths.map(([name, us]) => [name, num(us, 2)])))

@@ -1,7 +1,7 @@
 /**
  * Each gateway's webhook verification in-process: the plugin's strict parse
  * of the raw bytes + its signature check (src/providers/<gateway>/signature.ts,
- * as the provider calls them), the provider's whole `getWebhookActionAndData`
+ * as the provider calls them), the provider's whole `verifyWebhook`
  * (which adds the field formats), and Node's raw crypto over the same bytes
  * (one HMAC-SHA256 or SHA-256 of the body, the least any verification costs:
  * the one-shot `crypto.hash` for SHA-256, as the plugin itself uses it).
@@ -147,7 +147,7 @@ async function runVerifyBench({ rounds, msPerOp }) {
   for (const c of list) c.plugin.fn = () => c.plugin.check(c.plugin.parse())
   for (const c of list) {
     if (c.plugin.fn() !== true) throw new Error(`${c.gateway}: the genuine body does not verify with ${c.plugin.name}`)
-    const answer = await c.provider.service.getWebhookActionAndData(c.provider.payload)
+    const answer = await c.provider.service.verifyWebhook(c.provider.payload)
     if (!answer?.verified) throw new Error(`${c.gateway}: the provider did not verify the genuine body`)
   }
   const samples = list.map(() => ({ raw: [], plugin: [], provider: [], parse: [], check: [] }))
@@ -160,7 +160,7 @@ async function runVerifyBench({ rounds, msPerOp }) {
       samples[i].check.push(timeOp(() => c.plugin.check(parsed), msPerOp / 2))
       // async only by signature: the provider verifies synchronously, before its promise is returned
       const { service, payload } = c.provider
-      samples[i].provider.push(timeOp(() => service.getWebhookActionAndData(payload), msPerOp))
+      samples[i].provider.push(timeOp(() => service.verifyWebhook(payload), msPerOp))
       await new Promise((r) => setImmediate(r))
     }
   }

@@ -1,7 +1,7 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { MedusaError, PaymentWebhookEvents } from "@medusajs/framework/utils"
 import type { ProviderWebhookPayload } from "@medusajs/framework/types"
-import { paymentProviderId, receiveGatewayWebhook } from "../gateway-events/inbox"
+import { isWebhookRefusal, paymentProviderId, receiveGatewayWebhook } from "../gateway-events/inbox"
 import { redirectProviderRegistration } from "../gateway-events/registry"
 
 /**
@@ -10,8 +10,10 @@ import { redirectProviderRegistration } from "../gateway-events/registry"
  * providers and does nothing; this one takes the same verified path as the
  * plugin's route (one parse, signature, formats, session, inbox), so a
  * merchant who configured either URL gets the same result. A forged or
- * malformed body was already answered 200 by Medusa: it is logged and
- * dropped, never retried; a storage failure is thrown so the event bus retries.
+ * malformed body was already answered 200 by Medusa: it is counted, logged
+ * in summary by the intake and dropped, never retried; news for a session
+ * that does not exist is logged; a storage failure is thrown so the event
+ * bus retries.
  */
 export default async function receiveMedusaPaymentWebhook({
   event,
@@ -23,10 +25,8 @@ export default async function receiveMedusaPaymentWebhook({
   try {
     await receiveGatewayWebhook(container, providerId, event.data.payload)
   } catch (error) {
-    if (
-      MedusaError.isMedusaError(error) &&
-      [MedusaError.Types.UNAUTHORIZED, MedusaError.Types.INVALID_DATA, MedusaError.Types.NOT_FOUND].includes(error.type)
-    ) {
+    if (isWebhookRefusal(error)) return
+    if (MedusaError.isMedusaError(error) && error.type === MedusaError.Types.NOT_FOUND) {
       container.resolve("logger").warn(`Refused a webhook for ${providerId} on /hooks/payment: ${error.message}`)
       return
     }

@@ -97,7 +97,7 @@ export function webhook(variant: Variant): GatewayWebhookPayload {
   return { data: {}, ...variant } as GatewayWebhookPayload
 }
 
-type Provider = { getWebhookActionAndData(payload: GatewayWebhookPayload): Promise<VerifiedWebhookAnswer> }
+type Provider = { verifyWebhook(payload: GatewayWebhookPayload): Promise<VerifiedWebhookAnswer> }
 
 export class Tally {
   cases = 0
@@ -167,7 +167,7 @@ export async function outcomeOf(
 ): Promise<Outcome> {
   let answer: VerifiedWebhookAnswer
   try {
-    answer = await provider.getWebhookActionAndData(webhook(variant))
+    answer = await provider.verifyWebhook(webhook(variant))
   } catch (error) {
     if (error instanceof MedusaError && error.type === MedusaError.Types.UNAUTHORIZED) return "unauthorized"
     if (error instanceof MedusaError && error.type === MedusaError.Types.INVALID_DATA) return "invalid_data"

@@ -12,6 +12,7 @@ import { GatewayEvent } from "./models/gateway-event"
 import { GatewayOrder } from "./models/gateway-order"
 import { PaidWithoutOrder } from "./models/paid-without-order"
 import { GatewayWebhookRefusal, WebhookRefusalReason } from "./models/gateway-webhook-refusal"
+import { RefusalLog } from "./refusal-log"
 import { RefusalTally } from "./refusal-tally"
 
 export type RecordGatewayEventInput = {
@@ -371,6 +372,7 @@ class GatewayInboxModuleService extends MedusaService<{
   }
 
   private readonly refusals = new RefusalTally()
+  private readonly refusalLog = new RefusalLog()
   private refusalFlush: NodeJS.Timeout | undefined
 
   /**
@@ -379,8 +381,10 @@ class GatewayInboxModuleService extends MedusaService<{
    * interval, not one per request. Counts not yet written when the process
    * stops are lost (they only feed the admin's counters).
    */
-  countWebhookRefusal(providerId: string, reason: WebhookRefusalReason, at: Date = new Date()) {
+  countWebhookRefusal(providerId: string, reason: WebhookRefusalReason, message: string, at: Date = new Date()) {
     this.refusals.count(providerId, reason, at)
+    const line = this.refusalLog.line(providerId, reason, message, at.getTime())
+    if (line) this.logger_.warn(line)
     this.refusalFlush ??= setTimeout(() => void this.flushWebhookRefusals(), REFUSAL_FLUSH_MS).unref()
   }
 

@@ -66,13 +66,7 @@ export type GatewayEvent = {
 export type UnsealedGatewayEvent = Pick<GatewayEvent, "action"> &
   Omit<GatewayEvent["data"], "confirmation" | "amount"> & { amount: string }
 
-/**
- * What `getWebhookActionAndData` answers Medusa. Medusa's own webhook
- * subscriber (`/hooks/payment/:provider`) must not act on a gateway event
- * directly: it would skip the inbox, the amount check and the state rules.
- * So the action is `not_supported` (Medusa ignores it) and the verified event
- * rides along for the plugin's intake, which both webhook URLs feed.
- */
+/** What `verifyWebhook` answers the plugin's intake, which both webhook URLs feed: the verified event. */
 export type VerifiedWebhookAnswer = WebhookActionResult & { verified: GatewayEvent }
 
 /** A webhook as the routes hand it over; `rawQuery` is the query string of the URL the gateway called. */
@@ -394,14 +388,27 @@ export abstract class RedirectPaymentProvider<
    */
   protected abstract verifyNotification(payload: GatewayWebhookPayload): GatewayEvent
 
-  async getWebhookActionAndData(payload: GatewayWebhookPayload): Promise<VerifiedWebhookAnswer> {
+  /** The intake's verification of a webhook from either URL (see verifyNotification). */
+  async verifyWebhook(payload: GatewayWebhookPayload): Promise<VerifiedWebhookAnswer> {
+    return { action: PaymentActions.NOT_SUPPORTED, verified: this.verifyNotification(payload) }
+  }
+
+  /**
+   * Medusa's own webhook subscriber (`/hooks/payment/:provider`) must not act
+   * on a gateway event: it would skip the inbox, the amount check and the
+   * state rules. So it always gets `not_supported`, without a verification of
+   * its own: the plugin's subscriber takes the same event through the intake,
+   * which verifies, counts a refusal and logs it in summary. (Throwing here
+   * would make Medusa log a stack trace for every forged body.)
+   */
+  async getWebhookActionAndData(payload: GatewayWebhookPayload): Promise<WebhookActionResult> {
     const probe = payload.data?.[PROVIDER_PROBE_FIELD]
     if (probe instanceof ProviderProbe) {
       probe.answeredBy = this
       // a probe is no notification: refused like one, after answering
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `${this.gatewayName}: a provider probe is not a webhook.`)
     }
-    return { action: PaymentActions.NOT_SUPPORTED, verified: this.verifyNotification(payload) }
+    return { action: PaymentActions.NOT_SUPPORTED }
   }
 }
 

@@ -255,7 +255,7 @@ async function checkCase(c: Case) {
 describe("Exchanger IPN forgery property", () => {
   beforeAll(async () => {
     GENUINE = eventOf(
-      await provider.getWebhookActionAndData({ data: {}, rawData: serializeForm(GENUINE_BODY), headers: { "content-type": FORM_TYPE }, rawQuery: QUERY })
+      await provider.verifyWebhook({ data: {}, rawData: serializeForm(GENUINE_BODY), headers: { "content-type": FORM_TYPE }, rawQuery: QUERY })
     )
     expect(GENUINE).toEqual({
       action: "authorized",
@@ -303,7 +303,7 @@ describe("Exchanger IPN forgery property", () => {
 describe("Exchanger: the attacks the property is built around", () => {
   const raw = serializeForm(GENUINE_BODY)
   const send = (rawData: string, extra: Partial<Variant> = {}) =>
-    provider.getWebhookActionAndData(webhook({ rawData, headers: { "content-type": FORM_TYPE }, rawQuery: QUERY, ...extra }))
+    provider.verifyWebhook(webhook({ rawData, headers: { "content-type": FORM_TYPE }, rawQuery: QUERY, ...extra }))
 
   it("the checksum in any one carrier is the genuine event; in two, or uppercase, it is refused", async () => {
     const bare = raw.replace(`&hash=${HASH}`, "")

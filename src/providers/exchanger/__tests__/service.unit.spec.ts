@@ -230,7 +230,7 @@ describe("ExchangerProviderService", () => {
 
     it("verifies the checksum with the per-order secret; inProgressPayout authorizes, inProgress stays pending", async () => {
       const p = provider()
-      const good = await p.getWebhookActionAndData(ipn(ipnFields()))
+      const good = await p.verifyWebhook(ipn(ipnFields()))
       expect(good.action).toBe("not_supported")
       expect(good.verified).toEqual(
         expect.objectContaining({
@@ -247,7 +247,7 @@ describe("ExchangerProviderService", () => {
       // the payout requisites are never kept
       expect(JSON.stringify(good.verified.data.notification)).not.toMatch(new RegExp(`toValues|orderUID|"${uid}"`))
       // another order's number in the IPN changes nothing (it still has to look like one)
-      const other = await p.getWebhookActionAndData(ipn(ipnFields({ orderUID: "777" })))
+      const other = await p.verifyWebhook(ipn(ipnFields({ orderUID: "777" })))
       expect(other.verified).toEqual({
         ...good.verified,
         data: {
@@ -256,46 +256,46 @@ describe("ExchangerProviderService", () => {
           notification: { ...(good.verified.data.notification as object), timestamp: expect.any(String) },
         },
       })
-      await expect(p.getWebhookActionAndData(ipn(ipnFields({ orderUID: "77a" })))).rejects.toMatchObject({ type: "invalid_data" })
-      const claim = await p.getWebhookActionAndData(ipn(ipnFields({ newStatus: "inProgress" })))
+      await expect(p.verifyWebhook(ipn(ipnFields({ orderUID: "77a" })))).rejects.toMatchObject({ type: "invalid_data" })
+      const claim = await p.verifyWebhook(ipn(ipnFields({ newStatus: "inProgress" })))
       expect(claim.verified.action).toBe("pending")
-      const unknown = await p.getWebhookActionAndData(ipn(ipnFields({ newStatus: "reviewing" })))
+      const unknown = await p.verifyWebhook(ipn(ipnFields({ newStatus: "reviewing" })))
       expect(unknown.verified.action).toBe("unknown")
     })
 
     it("refuses a wrong checksum, an uppercase copy of it, a stale timestamp and the other registration's IPN", async () => {
       const p = provider()
-      await expect(p.getWebhookActionAndData(ipn(ipnFields(), "wrong"))).rejects.toMatchObject({ type: "unauthorized" })
+      await expect(p.verifyWebhook(ipn(ipnFields(), "wrong"))).rejects.toMatchObject({ type: "unauthorized" })
       const upper = ipn(ipnFields())
       upper.rawData = upper.rawData.replace(/hash=([0-9a-f]+)/, (_m, hex: string) => `hash=${hex.toUpperCase()}`)
-      await expect(p.getWebhookActionAndData(upper)).rejects.toMatchObject({ type: "unauthorized" })
+      await expect(p.verifyWebhook(upper)).rejects.toMatchObject({ type: "unauthorized" })
       await expect(
-        p.getWebhookActionAndData(ipn(ipnFields({ timestamp: String(Date.now() - 3600_000) })))
+        p.verifyWebhook(ipn(ipnFields({ timestamp: String(Date.now() - 3600_000) })))
       ).rejects.toThrow(/outside the 900 s window/)
       // the same IPN at the other exchanger's registration: its master secret derives another order secret
-      await expect(provider("pocketbank").getWebhookActionAndData(ipn(ipnFields()))).rejects.toMatchObject({ type: "unauthorized" })
+      await expect(provider("pocketbank").verifyWebhook(ipn(ipnFields()))).rejects.toMatchObject({ type: "unauthorized" })
       // the session named in the URL is part of the secret
-      await expect(p.getWebhookActionAndData(ipn(ipnFields(), orderSecret, `session_id=${sessionId(7)}`))).rejects.toMatchObject({
+      await expect(p.verifyWebhook(ipn(ipnFields(), orderSecret, `session_id=${sessionId(7)}`))).rejects.toMatchObject({
         type: "unauthorized",
       })
     })
 
     it("reads only the raw form: no session in the URL, another media type or two checksums are refused", async () => {
       const p = provider()
-      await expect(p.getWebhookActionAndData(ipn(ipnFields(), orderSecret, null))).rejects.toMatchObject({ type: "invalid_data" })
-      await expect(p.getWebhookActionAndData(ipn(ipnFields(), orderSecret, `session_id=${session}&x=1`))).rejects.toMatchObject({
+      await expect(p.verifyWebhook(ipn(ipnFields(), orderSecret, null))).rejects.toMatchObject({ type: "invalid_data" })
+      await expect(p.verifyWebhook(ipn(ipnFields(), orderSecret, `session_id=${session}&x=1`))).rejects.toMatchObject({
         type: "invalid_data",
       })
-      await expect(p.getWebhookActionAndData({ ...ipn(ipnFields()), headers: {} })).rejects.toMatchObject({ type: "invalid_data" })
+      await expect(p.verifyWebhook({ ...ipn(ipnFields()), headers: {} })).rejects.toMatchObject({ type: "invalid_data" })
       const twice = ipn(ipnFields())
       await expect(
-        p.getWebhookActionAndData({ ...twice, headers: { ...FORM_HEADERS, "x-hash": ipnChecksum(ipnFields(), orderSecret) } })
+        p.verifyWebhook({ ...twice, headers: { ...FORM_HEADERS, "x-hash": ipnChecksum(ipnFields(), orderSecret) } })
       ).rejects.toMatchObject({ type: "invalid_data" })
       // a checksum in a header alone is accepted
       const f = ipnFields()
       const body = new URLSearchParams(f).toString()
       await expect(
-        p.getWebhookActionAndData({ data: {}, rawData: body, headers: { ...FORM_HEADERS, "x-hash": ipnChecksum(f, orderSecret) }, rawQuery: `session_id=${session}` })
+        p.verifyWebhook({ data: {}, rawData: body, headers: { ...FORM_HEADERS, "x-hash": ipnChecksum(f, orderSecret) }, rawQuery: `session_id=${session}` })
       ).resolves.toMatchObject({ verified: { action: "authorized" } })
     })
   })

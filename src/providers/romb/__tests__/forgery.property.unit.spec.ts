@@ -347,9 +347,9 @@ async function checkCase(c: Case) {
 describe("Romb webhook forgery property", () => {
   beforeAll(async () => {
     GENUINE = {
-      json: eventOf(await provider.getWebhookActionAndData(webhook(jsonPayload(serializeJson(GENUINE_JSON))))),
-      jsonLarge: eventOf(await provider.getWebhookActionAndData(webhook(jsonPayload(serializeJson(GENUINE_JSON_LARGE))))),
-      form: eventOf(await provider.getWebhookActionAndData({ data: {}, rawData: serializeForm(GENUINE_FORM), headers: { "content-type": FORM_TYPE } })),
+      json: eventOf(await provider.verifyWebhook(webhook(jsonPayload(serializeJson(GENUINE_JSON))))),
+      jsonLarge: eventOf(await provider.verifyWebhook(webhook(jsonPayload(serializeJson(GENUINE_JSON_LARGE))))),
+      form: eventOf(await provider.verifyWebhook({ data: {}, rawData: serializeForm(GENUINE_FORM), headers: { "content-type": FORM_TYPE } })),
     }
     expect(GENUINE.json).toEqual(
       expect.objectContaining({ action: "captured", session_id: SESSION, event_key: `${ID}:PAID`, gateway_status: "PAID", gateway_reference: ID })
@@ -418,7 +418,7 @@ describe("Romb: the attacks the property is built around", () => {
     // what Express hands a route: the victim's order, PAID
     expect(expressForm(attack)).toEqual(expect.objectContaining({ order_id: VICTIM_SESSION, id: "x", amount: "2990.50", status: "PAID" }))
     await expect(
-      provider.getWebhookActionAndData({ data: {}, rawData: attack, headers: { "content-type": FORM_TYPE } })
+      provider.verifyWebhook({ data: {}, rawData: attack, headers: { "content-type": FORM_TYPE } })
     ).rejects.toEqual(invalid)
   })
 
@@ -429,11 +429,11 @@ describe("Romb: the attacks the property is built around", () => {
     expect(JSON.parse(polyglot)[0]).toEqual(expect.objectContaining({ order_id: VICTIM_SESSION, status: "PAID" }))
     expect(verifyRombSignature(phpFormDecode(polyglot), SECRET)).toBe(true)
     for (const contentType of [`${JSON_TYPE}; x=${FORM_TYPE}`, JSON_TYPE, FORM_TYPE, `${FORM_TYPE}; x=${JSON_TYPE}`]) {
-      await expect(provider.getWebhookActionAndData(webhook(jsonPayload(polyglot, contentType)))).rejects.toEqual(invalid)
+      await expect(provider.verifyWebhook(webhook(jsonPayload(polyglot, contentType)))).rejects.toEqual(invalid)
     }
     // and the genuine JSON itself, sent with such a Content-Type
     await expect(
-      provider.getWebhookActionAndData(webhook(jsonPayload(serializeJson(GENUINE_JSON), `${JSON_TYPE}; x=${FORM_TYPE}`)))
+      provider.verifyWebhook(webhook(jsonPayload(serializeJson(GENUINE_JSON), `${JSON_TYPE}; x=${FORM_TYPE}`)))
     ).rejects.toEqual(invalid)
   })
 
@@ -446,7 +446,7 @@ describe("Romb: the attacks the property is built around", () => {
         ]) {
           const model = contentType === JSON_TYPE ? (phpJsonDecode(body) as PhpArray) : phpFormDecode(body)
           expect(verifyRombSignature(model, SECRET)).toBe(true)
-          await expect(provider.getWebhookActionAndData(webhook(jsonPayload(body, contentType)))).rejects.toEqual(invalid)
+          await expect(provider.verifyWebhook(webhook(jsonPayload(body, contentType)))).rejects.toEqual(invalid)
         }
       }
     }
@@ -460,12 +460,12 @@ describe("Romb: the attacks the property is built around", () => {
       serializeJson({ ...GENUINE_JSON, ws: "\n  ", members: [...GENUINE_JSON.members].reverse() }),
       genuineJson.replace("Two mugs / 2 pcs", "Two mugs \\/ 2 pcs"),
     ]) {
-      expect(eventOf(await provider.getWebhookActionAndData(webhook(jsonPayload(raw))))).toEqual(GENUINE.json)
+      expect(eventOf(await provider.verifyWebhook(webhook(jsonPayload(raw))))).toEqual(GENUINE.json)
     }
     const form = serializeForm(GENUINE_FORM)
     for (const raw of [form.replace("amount=", "%61mount="), form.replace("%2B00", "%2b00"), form.replace("Two+mugs", "Two%20mugs"), form.replace("data%5B", "data[").replace("%5D=", "]=")]) {
       expect(raw).not.toBe(form)
-      expect(eventOf(await provider.getWebhookActionAndData(webhook(jsonPayload(raw, FORM_TYPE))))).toEqual(GENUINE.form)
+      expect(eventOf(await provider.verifyWebhook(webhook(jsonPayload(raw, FORM_TYPE))))).toEqual(GENUINE.form)
     }
   })
 
@@ -477,18 +477,18 @@ describe("Romb: the attacks the property is built around", () => {
       const body = `${fields}&${nested}`
       expect(formParsersDisagree(body)).toBe(true)
       expect(verifyRombSignature(phpFormDecode(signedBody(body)), SECRET)).toBe(true)
-      await expect(provider.getWebhookActionAndData(webhook(jsonPayload(signedBody(body), FORM_TYPE)))).rejects.toEqual(
+      await expect(provider.verifyWebhook(webhook(jsonPayload(signedBody(body), FORM_TYPE)))).rejects.toEqual(
         expect.objectContaining({ type: MedusaError.Types.INVALID_DATA, message: expect.stringMatching(/not a plain name/) })
       )
     }
     // digits both parsers happen to read alike, and names that shadow Object.prototype, are refused all the same
     for (const nested of ["data[0]=x", "data[constructor]=x", "data[toString]=x"]) {
-      await expect(provider.getWebhookActionAndData(webhook(jsonPayload(signedBody(`${fields}&${nested}`), FORM_TYPE)))).rejects.toEqual(invalid)
+      await expect(provider.verifyWebhook(webhook(jsonPayload(signedBody(`${fields}&${nested}`), FORM_TYPE)))).rejects.toEqual(invalid)
     }
     // names both read alike are read: data is signed, not decided on
     const named = `${fields}&data[customer_email]=a%40b.co&data[_note]=x`
     expect(formParsersDisagree(named)).toBe(false)
-    const answer = await provider.getWebhookActionAndData(webhook(jsonPayload(signedBody(named), FORM_TYPE)))
+    const answer = await provider.verifyWebhook(webhook(jsonPayload(signedBody(named), FORM_TYPE)))
     expect(eventOf(answer)).toEqual(expect.objectContaining({ action: "captured", session_id: SESSION, event_key: "t-1:PAID", gateway_status: "PAID", gateway_reference: "t-1" }))
     expect(Number(eventOf(answer).amount)).toBe(10)
     expect(answer.verified.data.notification).toEqual(expect.objectContaining({ data: { customer_email: "a@b.co", _note: "x" } }))
@@ -499,21 +499,21 @@ describe("Romb: the attacks the property is built around", () => {
     const body = serializeJson({ ...UNSIGNED_JSON, members: UNSIGNED_JSON.members.map((m) => (m.key === "amount" ? { ...m, valLex: "1234567.5" } : m)) })
     const sign = rombSignature(readRombBody(body, JSON_TYPE), SECRET)
     const genuine = `${body.slice(0, -1)},"sign":"${sign}"}`
-    expect(Number(eventOf(await provider.getWebhookActionAndData(webhook(jsonPayload(genuine)))).amount)).toBe(1234567.5)
+    expect(Number(eventOf(await provider.verifyWebhook(webhook(jsonPayload(genuine)))).amount)).toBe(1234567.5)
     // (within the 8 decimals the amount format allows, so that nothing but the digits the signature covers can refuse them)
     for (const lexeme of ["1234567.49999999", "1234567.50000004", "1.23456750000001e6"]) {
       const forged = genuine.replace("1234567.5", lexeme)
       // the doc's PHP accepts it: the signed string is the genuine one
       expect(verifyRombSignature(phpJsonDecode(forged) as PhpArray, SECRET)).toBe(true)
-      await expect(provider.getWebhookActionAndData(webhook(jsonPayload(forged)))).rejects.toEqual(
+      await expect(provider.verifyWebhook(webhook(jsonPayload(forged)))).rejects.toEqual(
         expect.objectContaining({ type: MedusaError.Types.INVALID_DATA, message: expect.stringMatching(/has more digits than Romb's signature covers \(1234567\.5\)/) })
       )
     }
     // the same float spelled otherwise is the genuine event
     for (const lexeme of ["1234567.50", "1.2345675e6"]) {
       const respelled = genuine.replace("1234567.5", lexeme)
-      expect(eventOf(await provider.getWebhookActionAndData(webhook(jsonPayload(respelled))))).toEqual(
-        eventOf(await provider.getWebhookActionAndData(webhook(jsonPayload(genuine))))
+      expect(eventOf(await provider.verifyWebhook(webhook(jsonPayload(respelled))))).toEqual(
+        eventOf(await provider.verifyWebhook(webhook(jsonPayload(genuine))))
       )
     }
   })

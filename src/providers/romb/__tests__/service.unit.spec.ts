@@ -51,7 +51,7 @@ describe("RombProviderService", () => {
     expect(() => RombProviderService.validateOptions(options)).not.toThrow()
   })
 
-  describe("getWebhookActionAndData", () => {
+  describe("getWebhookActionAndData (Medusa's own webhook subscriber)", () => {
     it("answers an in-memory ProviderProbe with the instance itself, and refuses it as a webhook", async () => {
       const instance = provider()
       const probe = new ProviderProbe()
@@ -66,17 +66,27 @@ describe("RombProviderService", () => {
       const text = JSON.stringify(forged)
       await expect(
         provider().getWebhookActionAndData({ data: forged, rawData: text, headers: { "content-type": "application/json" } })
-      ).rejects.not.toThrow("a provider probe is not a webhook")
+      ).resolves.toEqual({ action: "not_supported" })
       expect(forged[PROVIDER_PROBE_FIELD].answeredBy).toBeNull()
     })
 
+    it("answers not_supported without throwing for genuine and forged bodies alike: the plugin's intake verifies", async () => {
+      const genuine = webhook({ id: "tx-1", order_id: SESSION, amount: 100.5, status: "PAID" })
+      const forged = webhook({ id: "tx-1", order_id: SESSION, amount: 100.5, status: "PAID" }, "wrong-secret")
+      await expect(provider().getWebhookActionAndData(genuine)).resolves.toEqual({ action: "not_supported" })
+      await expect(provider().getWebhookActionAndData(forged)).resolves.toEqual({ action: "not_supported" })
+      await expect(provider().verifyWebhook(forged)).rejects.toMatchObject({ type: "unauthorized" })
+    })
+  })
+
+  describe("verifyWebhook", () => {
     it.each([
       ["PAID", "captured"],
       ["WAIT", "pending"],
       ["PENDING", "pending"],
       ["CANCELED", "canceled"],
     ])("maps %s to %s with the session id and the amount in major units", async (status, action) => {
-      const result = await provider().getWebhookActionAndData(
+      const result = await provider().verifyWebhook(
         webhook({ id: "tx-1", order_id: SESSION, amount: 100.5, status })
       )
       // Medusa's own webhook subscriber is told nothing; the verified event rides along for the plugin
@@ -93,21 +103,21 @@ describe("RombProviderService", () => {
     it("verifies with webhookSecret when it is set", async () => {
       const withSecret = new RombProviderService({}, { ...options, webhookSecret: "hook-secret" })
       const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID" }, "hook-secret")
-      await expect(withSecret.getWebhookActionAndData(body)).resolves.toBeDefined()
-      await expect(provider().getWebhookActionAndData(body)).rejects.toThrow(/signature/)
+      await expect(withSecret.verifyWebhook(body)).resolves.toBeDefined()
+      await expect(provider().verifyWebhook(body)).rejects.toThrow(/signature/)
     })
 
     it("rejects a tampered body as unauthorized", async () => {
       const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "CANCELED" })
       const raw = body.rawData.toString().replace("CANCELED", "PAID")
-      await expect(provider().getWebhookActionAndData({ ...body, rawData: Buffer.from(raw) })).rejects.toMatchObject({
+      await expect(provider().verifyWebhook({ ...body, rawData: Buffer.from(raw) })).rejects.toMatchObject({
         type: "unauthorized",
       })
     })
 
     it("never reads payload.data: a forged parsed body next to genuine bytes changes nothing", async () => {
       const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "CANCELED" })
-      const result = await provider().getWebhookActionAndData({
+      const result = await provider().verifyWebhook({
         ...body,
         data: { id: "t", order_id: SESSION, amount: 1, status: "PAID" },
       })
@@ -117,26 +127,26 @@ describe("RombProviderService", () => {
     it("refuses an uppercase copy of the signature, as PHP's hash_equals does", async () => {
       const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID" })
       const raw = body.rawData.toString().replace(/"sign":"([0-9a-f]+)"/, (_m, hex: string) => `"sign":"${hex.toUpperCase()}"`)
-      await expect(provider().getWebhookActionAndData({ ...body, rawData: raw })).rejects.toMatchObject({ type: "unauthorized" })
+      await expect(provider().verifyWebhook({ ...body, rawData: raw })).rejects.toMatchObject({ type: "unauthorized" })
     })
 
     it("rejects a correctly signed but malformed notification as invalid data", async () => {
       // no amount
       await expect(
-        provider().getWebhookActionAndData(webhook({ id: "t", order_id: SESSION, status: "PAID" }))
+        provider().verifyWebhook(webhook({ id: "t", order_id: SESSION, status: "PAID" }))
       ).rejects.toMatchObject({ type: "invalid_data", message: expect.stringMatching(/amount/) })
       // an order_id that is not a Medusa session id
       await expect(
-        provider().getWebhookActionAndData(webhook({ id: "t", order_id: "payses_1", amount: 1, status: "PAID" }))
+        provider().verifyWebhook(webhook({ id: "t", order_id: "payses_1", amount: 1, status: "PAID" }))
       ).rejects.toMatchObject({ type: "invalid_data", message: expect.stringMatching(/order_id/) })
       // a status that is not a single word
       await expect(
-        provider().getWebhookActionAndData(webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID&x" }))
+        provider().verifyWebhook(webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID&x" }))
       ).rejects.toMatchObject({ type: "invalid_data", message: expect.stringMatching(/status/) })
     })
 
     it("acknowledges a correctly signed status it does not know as unknown, changing nothing", async () => {
-      const result = await provider().getWebhookActionAndData(
+      const result = await provider().verifyWebhook(
         webhook({ id: "t", order_id: SESSION, amount: 1, status: "REFUNDED" })
       )
       expect(result.verified.action).toBe("unknown")
@@ -148,11 +158,11 @@ describe("RombProviderService", () => {
       const body = webhook({ id: "t", order_id: SESSION, amount: 1, status: "PAID" })
       for (const contentType of ["application/json; x=application/x-www-form-urlencoded", "application/json; charset=latin1", "text/plain", undefined]) {
         await expect(
-          provider().getWebhookActionAndData({ ...body, headers: { "content-type": contentType } })
+          provider().verifyWebhook({ ...body, headers: { "content-type": contentType } })
         ).rejects.toMatchObject({ type: "invalid_data" })
       }
       await expect(
-        provider().getWebhookActionAndData({ ...body, headers: { "content-type": "Application/JSON; charset=UTF-8" } })
+        provider().verifyWebhook({ ...body, headers: { "content-type": "Application/JSON; charset=UTF-8" } })
       ).resolves.toBeDefined()
     })
 
@@ -160,12 +170,12 @@ describe("RombProviderService", () => {
       for (const contentType of ["application/json", "application/x-www-form-urlencoded"]) {
         for (const rawData of ["", Buffer.alloc(0), undefined]) {
           await expect(
-            provider().getWebhookActionAndData({ data: {}, rawData, headers: { "content-type": contentType } } as any)
+            provider().verifyWebhook({ data: {}, rawData, headers: { "content-type": contentType } } as any)
           ).rejects.toMatchObject({ type: "invalid_data", message: expect.stringMatching(/raw request body is missing/) })
         }
       }
       // a header no parser understood leaves no raw body either: its media type is what to fix
-      await expect(provider().getWebhookActionAndData({ data: {}, rawData: "", headers: {} })).rejects.toMatchObject({
+      await expect(provider().verifyWebhook({ data: {}, rawData: "", headers: {} })).rejects.toMatchObject({
         type: "invalid_data",
         message: 'Romb webhook: Content-Type must be application/json or application/x-www-form-urlencoded, not "".',
       })

@@ -152,7 +152,7 @@ describe("RubitPayProviderService", () => {
         "sandbox-rubitpay-secret"
       )
     )
-    const result = await provider().getWebhookActionAndData({ data: {}, rawData: Buffer.from(body), headers: JSON_HEADERS })
+    const result = await provider().verifyWebhook({ data: {}, rawData: Buffer.from(body), headers: JSON_HEADERS })
     expect(result.action).toBe("not_supported")
     expect(result.verified.action).toBe("captured")
     const confirmed = { ...data, gateway_confirmation: result.verified.data.confirmation }
@@ -177,7 +177,7 @@ describe("RubitPayProviderService", () => {
         "sandbox-rubitpay-secret"
       )
     )
-    const webhook = await provider().getWebhookActionAndData({ data: {}, rawData: body, headers: JSON_HEADERS })
+    const webhook = await provider().verifyWebhook({ data: {}, rawData: body, headers: JSON_HEADERS })
     expect(webhook.verified.data.event_key).toBe(found!.data!.event_key)
     const p = provider()
     jest.spyOn((p as any).client, "check").mockResolvedValueOnce({ found: true, status: "4", invoiceId: data!.gateway_reference })
@@ -198,7 +198,7 @@ describe("RubitPayProviderService", () => {
     }
     const hook = (body: Record<string, unknown>, secret = "sandbox-rubitpay-secret", headers: Record<string, unknown> = JSON_HEADERS) => {
       const raw = JSON.stringify(signRubitPayRequest(body, secret))
-      return provider().getWebhookActionAndData({ data: {}, rawData: raw, headers })
+      return provider().verifyWebhook({ data: {}, rawData: raw, headers })
     }
 
     it("rejects a webhook with a wrong signature or for another shop", async () => {
@@ -211,7 +211,7 @@ describe("RubitPayProviderService", () => {
       const signed = signRubitPayRequest(fields, "sandbox-rubitpay-secret")
       const raw = JSON.stringify({ ...signed, sign: signed.sign.toUpperCase() })
       await expect(
-        provider().getWebhookActionAndData({ data: {}, rawData: raw, headers: JSON_HEADERS })
+        provider().verifyWebhook({ data: {}, rawData: raw, headers: JSON_HEADERS })
       ).rejects.toMatchObject({ type: "unauthorized" })
     })
 
@@ -219,7 +219,7 @@ describe("RubitPayProviderService", () => {
       const signed = signRubitPayRequest(fields, "sandbox-rubitpay-secret")
       const form = new URLSearchParams(signed as Record<string, string>).toString()
       await expect(
-        provider().getWebhookActionAndData({ data: {}, rawData: form, headers: { "content-type": "application/x-www-form-urlencoded" } })
+        provider().verifyWebhook({ data: {}, rawData: form, headers: { "content-type": "application/x-www-form-urlencoded" } })
       ).rejects.toMatchObject({ type: "invalid_data" })
       // nor a JSON body without a JSON Content-Type
       await expect(hook(fields, undefined, {})).rejects.toMatchObject({ type: "invalid_data" })
