@@ -112,22 +112,24 @@ medusaIntegrationTestRunner({
 
     /**
      * Posts to Medusa's built-in route, which answers 200 before it looks at
-     * the body, then waits until the plugin's subscriber has refused it (its
-     * warning) and past the route's delay.
+     * the body, then waits until the plugin's subscriber has refused it (the
+     * refusal it counts, with the provider's reason) and past the route's delay.
      */
     async function postToBuiltinAndAwaitRefusal(body: string, contentType: string) {
-      const logger = getContainer().resolve(ContainerRegistrationKeys.LOGGER)
-      const warn = jest.spyOn(logger, "warn")
-      const refusals = () =>
-        warn.mock.calls.filter(([message]) => String(message).startsWith(`Refused a webhook for ${ROMB} on /hooks/payment`))
-      const sentAt = Date.now()
-      const response = await post(BUILTIN_ROMB_URL, body, contentType)
-      expect(response.status).toBe(200)
-      const [[message]] = await waitFor(async () => (refusals().length ? refusals() : undefined), { timeoutMs: 20_000 })
-      // past the delay and a little more, so that Medusa's own subscriber has had its turn too
-      const waited = Date.now() - sentAt
-      await new Promise((r) => setTimeout(r, Math.max(1500, BUILTIN_DELAY_MS + 2000 - waited)))
-      return String(message)
+      const counted = jest.spyOn(getContainer().resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE), "countWebhookRefusal")
+      try {
+        const refusals = () => counted.mock.calls.filter(([providerId]) => providerId === ROMB)
+        const sentAt = Date.now()
+        const response = await post(BUILTIN_ROMB_URL, body, contentType)
+        expect(response.status).toBe(200)
+        const [[, , message]] = await waitFor(async () => (refusals().length ? refusals() : undefined), { timeoutMs: 20_000 })
+        // past the delay and a little more, so that Medusa's own subscriber has had its turn too
+        const waited = Date.now() - sentAt
+        await new Promise((r) => setTimeout(r, Math.max(1500, BUILTIN_DELAY_MS + 2000 - waited)))
+        return String(message)
+      } finally {
+        counted.mockRestore()
+      }
     }
 
     /** The Romb notification the sandbox sent (or tried to send) for a session. */
