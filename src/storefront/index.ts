@@ -85,6 +85,19 @@ export type StoreCartPaymentStatusResponse = {
   confirmed?: boolean
 }
 
+/**
+ * `GET /store/payment-collections/:id/payment-status`: the payment link's
+ * page. The same statuses as a cart's (`paid` once Medusa marks the
+ * collection authorized or completed, `canceled` also when the shop canceled
+ * it), about this collection only: never the order's customer.
+ */
+export type StorePaymentCollectionPaymentStatusResponse = Omit<StoreCartPaymentStatusResponse, "order_id"> & {
+  payment_collection_id: string
+  /** What is due, in the currency's main unit (e.g. 300.5). */
+  amount: number
+  currency_code: string
+}
+
 const GATEWAY_KEYS: readonly GatewayKey[] = ["romb", "rubitpay", "exchanger"]
 
 /** The plugin's gateway behind a Medusa provider id (`pp_{gateway}_{id}`), or undefined for another provider. */
