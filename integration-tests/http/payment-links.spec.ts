@@ -209,7 +209,13 @@ redirectSuite({
         const events = await inbox.listGatewayEvents({ session_id: old.id })
         return events.length ? events : undefined
       })
-      expect(event).toEqual(expect.objectContaining({ state: "flagged", action: "authorized" }))
+      expect(event).toEqual(
+        expect.objectContaining({
+          state: "flagged",
+          action: "authorized",
+          flag_reason: expect.stringContaining(`which payment collection ${collection.id} no longer has: the customer paid a payment link's earlier attempt`),
+        })
+      )
       expect((await status(collection.id)).status).toBe("pending")
       expect((await orderCollections(orderId)).payment_collections.find((c: any) => c.id === collection.id).payments).toHaveLength(0)
 
