@@ -225,7 +225,7 @@ type SessionOfEvent = {
   currency_code: string
   cart_id: string | null
   /** A payment link's collection (an order's) has no cart. */
-  payment_collection_id?: string | null
+  payment_collection_id?: string
   /** The cart replaced it: Medusa no longer has the session, the plugin still has its gateway order. */
   dropped: boolean
 }
