@@ -252,7 +252,7 @@ async function main() {
     const due = h(
       "p",
       { class: "price", "data-testid": "amount-due" },
-      `${money(status.amount, status.currency_code)} due${status.display_id ? ` on order #${status.display_id}` : ""}`
+      `${money(status.amount, status.currency_code)}${status.display_id ? ` · order #${status.display_id}` : ""}`
     )
     if (status.status === "paid" || status.status === "canceled") {
       return show(h("h1", {}, status.status === "paid" ? "Already paid" : "Nothing to pay"), h("div", { class: "notice ok", "data-testid": "payment-result" }, status.message))
