@@ -155,13 +155,20 @@ async function main() {
         ),
         h("label", { id: "card-field", hidden: true }, "Card number (the exchanger charges it)", h("input", { type: "text", name: "card", value: "4111111111111111", "data-testid": "card" }))
       ),
-      h("p", { class: "price" }, `Total ${money(current.total, current.currency_code)}`),
+      h("p", { class: "price", id: "checkout-total", "data-testid": "checkout-total" }),
       h("p", { class: "error", id: "checkout-error", "data-testid": "checkout-error" }),
       h("button", { type: "submit", "data-testid": "pay" }, "Pay")
     ) as HTMLFormElement
+    // what the gateway will charge: the cart with the chosen shipping instead of the one it has (none at first)
+    const showTotal = () => {
+      const option = shipping_options.find((o) => o.id === new FormData(form).get("shipping"))
+      const total = (current.total ?? 0) - (current.shipping_total ?? 0) + (option?.amount ?? 0)
+      document.getElementById("checkout-total")!.textContent = `Total ${money(total, current.currency_code)}`
+    }
     form.addEventListener("change", () => {
       const provider = new FormData(form).get("provider")
       document.getElementById("card-field")!.hidden = gatewayOf(String(provider ?? "")) !== "exchanger"
+      showTotal()
     })
     form.addEventListener("submit", async (event) => {
       event.preventDefault()
@@ -199,6 +206,7 @@ async function main() {
       }
     })
     show(h("h1", {}, "Checkout"), form)
+    showTotal()
   }
 
   function orderPlaced(displayId: number | undefined, message: string) {
@@ -215,8 +223,17 @@ async function main() {
   /** Where every gateway sends the customer back: `/checkout/{cart_id}?…`, or `/checkout/return` (Romb). */
   async function returnPage(id: string) {
     const waiting = h("div", { class: "notice wait", "data-testid": "payment-waiting" }, "Checking your payment…")
-    show(h("h1", {}, "Payment"), waiting)
-    const outcome = await waitForPayment(sdk, id, { onUpdate: (status) => (waiting.textContent = status.message) })
+    // a customer who left the gateway's page unpaid need not wait for it
+    const controller = new AbortController()
+    const other = h("button", { "data-testid": "pay-another-way" }, "Choose another way to pay")
+    other.addEventListener("click", () => {
+      controller.abort(new Error("another way"))
+      localStorage.setItem(CART_KEY, id)
+      location.assign("/checkout")
+    })
+    show(h("h1", {}, "Payment"), waiting, other)
+    const outcome = await waitForPayment(sdk, id, { onUpdate: (status) => (waiting.textContent = status.message), signal: controller.signal }).catch(() => undefined)
+    if (!outcome) return
     if (outcome.status === "paid") return orderPlaced(outcome.displayId, outcome.message)
     if (outcome.status === "paid_no_order") {
       // the money arrived: no "try again" (it would be a second payment); the shop contacts the customer

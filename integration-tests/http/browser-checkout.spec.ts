@@ -111,6 +111,8 @@ medusaIntegrationTestRunner({
       // the checkout shows the registration's name, not the provider id
       await expectText(page.locator("label", { has: choice }), name)
       await choice.check()
+      // what the gateway will charge: the item and the shipping chosen
+      await expectText(page.getByTestId("checkout-total"), /^Total RUB\s1,790\.50$/)
       await shot(page, "checkout")
       await page.getByTestId("pay").click()
       await page.waitForURL((url) => url.href.startsWith(String(process.env.SANDBOX_URL)))
@@ -167,6 +169,29 @@ medusaIntegrationTestRunner({
       expect(await ordersForCart(getContainer(), cartId)).toHaveLength(1)
       await page.close()
     })
+
+    browserIt("a customer back from the gateway unpaid chooses another way to pay at once, and pays", async () => {
+      const page = await openPage()
+      const shot = screenshotter(path.join(SHOTS, "back-unpaid"))
+      await checkoutTo(page, "pp_rubitpay_rubitpay", "RubitPay", shot)
+      const cartId = await lastCartIdOfPage(page)
+      // the browser's back button and the shop's return address, without paying
+      await page.goto(`${storefront.url}/checkout/${cartId}`)
+      await expectText(page.getByTestId("payment-waiting"), /Waiting for RubitPay to confirm the payment…|Checking your payment…/)
+      await shot(page, "waiting")
+      await page.getByTestId("pay-another-way").click()
+      await choosePaymentAndPay(page, "pp_exchanger_obmin", "obmin.me", shot)
+      await page.getByTestId("pay").click()
+      expect(await orderNumberShown(page)).toMatch(/^#\d+$/)
+      expect(await ordersForCart(getContainer(), cartId)).toHaveLength(1)
+      await page.close()
+    })
+
+    /** The demo keeps the cart being checked out in localStorage. */
+    const lastCartIdOfPage = async (page: Page) => {
+      await page.goto(storefront.url)
+      return (await page.evaluate(() => localStorage.getItem("demo_cart_id")))!
+    }
 
     /** The admin's order edit adding one item, through Medusa's admin routes: the order owes its price on a new collection. */
     async function editAddingItem(orderId: string) {
