@@ -105,6 +105,8 @@ module.exports = defineConfig({
   admin: {
     disable: process.env.ADMIN_DISABLED === "true",
     backendUrl,
+    // "Copy payment link" on an order leads to the demo storefront's /payment-collection/:id page
+    storefrontUrl,
   },
   modules: [
     { resolve: "./src/modules/gateway-inbox" },

@@ -7,10 +7,16 @@
 import Medusa from "@medusajs/js-sdk"
 import type { HttpTypes } from "@medusajs/types"
 import {
+  forgetPayment,
   gatewayOf,
+  paymentInProgress,
   paymentSessionData,
   redirectToPayment,
+  rememberPayment,
+  startPaymentLinkSession,
   waitForPayment,
+  waitForPaymentCollection,
+  type StorePaymentCollectionPaymentStatusResponse,
   type StorePaymentGatewaysResponse,
 } from "../../src/storefront"
 
@@ -149,13 +155,20 @@ async function main() {
         ),
         h("label", { id: "card-field", hidden: true }, "Card number (the exchanger charges it)", h("input", { type: "text", name: "card", value: "4111111111111111", "data-testid": "card" }))
       ),
-      h("p", { class: "price" }, `Total ${money(current.total, current.currency_code)}`),
+      h("p", { class: "price", id: "checkout-total", "data-testid": "checkout-total" }),
       h("p", { class: "error", id: "checkout-error", "data-testid": "checkout-error" }),
       h("button", { type: "submit", "data-testid": "pay" }, "Pay")
     ) as HTMLFormElement
+    // what the gateway will charge: the cart with the chosen shipping instead of the one it has (none at first)
+    const showTotal = () => {
+      const option = shipping_options.find((o) => o.id === new FormData(form).get("shipping"))
+      const total = (current.total ?? 0) - (current.shipping_total ?? 0) + (option?.amount ?? 0)
+      document.getElementById("checkout-total")!.textContent = `Total ${money(total, current.currency_code)}`
+    }
     form.addEventListener("change", () => {
       const provider = new FormData(form).get("provider")
       document.getElementById("card-field")!.hidden = gatewayOf(String(provider ?? "")) !== "exchanger"
+      showTotal()
     })
     form.addEventListener("submit", async (event) => {
       event.preventDefault()
@@ -185,6 +198,7 @@ async function main() {
           if (completed.type === "order") return orderPlaced(completed.order.display_id, "Order placed.")
           throw new Error(completed.error.message)
         }
+        rememberPayment({ kind: "cart", cartId: current.id })
         redirectToPayment(payment_collection, providerId)
       } catch (error) {
         document.getElementById("checkout-error")!.textContent = (error as Error).message
@@ -192,10 +206,12 @@ async function main() {
       }
     })
     show(h("h1", {}, "Checkout"), form)
+    showTotal()
   }
 
   function orderPlaced(displayId: number | undefined, message: string) {
     localStorage.removeItem(CART_KEY)
+    forgetPayment()
     show(
       h("h1", {}, "Thank you!"),
       h("div", { class: "notice ok", "data-testid": "payment-result" }, message),
@@ -207,8 +223,17 @@ async function main() {
   /** Where every gateway sends the customer back: `/checkout/{cart_id}?…`, or `/checkout/return` (Romb). */
   async function returnPage(id: string) {
     const waiting = h("div", { class: "notice wait", "data-testid": "payment-waiting" }, "Checking your payment…")
-    show(h("h1", {}, "Payment"), waiting)
-    const outcome = await waitForPayment(sdk, id, { onUpdate: (status) => (waiting.textContent = status.message) })
+    // a customer who left the gateway's page unpaid need not wait for it
+    const controller = new AbortController()
+    const other = h("button", { "data-testid": "pay-another-way" }, "Choose another way to pay")
+    other.addEventListener("click", () => {
+      controller.abort(new Error("another way"))
+      localStorage.setItem(CART_KEY, id)
+      location.assign("/checkout")
+    })
+    show(h("h1", {}, "Payment"), waiting, other)
+    const outcome = await waitForPayment(sdk, id, { onUpdate: (status) => (waiting.textContent = status.message), signal: controller.signal }).catch(() => undefined)
+    if (!outcome) return
     if (outcome.status === "paid") return orderPlaced(outcome.displayId, outcome.message)
     if (outcome.status === "paid_no_order") {
       // the money arrived: no "try again" (it would be a second payment); the shop contacts the customer
@@ -231,12 +256,111 @@ async function main() {
     )
   }
 
-  const returned = /^\/checkout\/([^/]+)$/.exec(path)
+  /**
+   * Medusa's "Copy payment link" (`/payment-collection/:id?order_id=…`): the
+   * amount due on the order, paid through a gateway; back from the gateway,
+   * the same page waits for the verified word.
+   */
+  async function paymentLinkPage(collectionId: string) {
+    const orderId = new URLSearchParams(location.search).get("order_id") ?? undefined
+    const status = await sdk.client.fetch<StorePaymentCollectionPaymentStatusResponse>(
+      `/store/payment-collections/${encodeURIComponent(collectionId)}/payment-status`
+    )
+    const due = h(
+      "p",
+      { class: "price", "data-testid": "amount-due" },
+      `${money(status.amount, status.currency_code)}${status.display_id ? ` · order #${status.display_id}` : ""}`
+    )
+    if (status.status === "paid" || status.status === "canceled") {
+      return show(h("h1", {}, status.status === "paid" ? "Already paid" : "Nothing to pay"), h("div", { class: "notice ok", "data-testid": "payment-result" }, status.message))
+    }
+    const remembered = paymentInProgress()
+    const returning = remembered?.kind === "payment_collection" && remembered.paymentCollectionId === collectionId && status.provider_id
+    if (returning) await waitHere(collectionId, due)
+    else await payForm(collectionId, orderId, due)
+  }
+
+  async function payForm(collectionId: string, orderId: string | undefined, due: HTMLElement, notice?: HTMLElement) {
+    const [{ payment_providers }, gateways] = await Promise.all([
+      // the demo has one region; a shop reads the order's region
+      sdk.store.payment.listPaymentProviders({ region_id: config.regionId }),
+      sdk.client.fetch<StorePaymentGatewaysResponse>("/store/payment-gateways"),
+    ])
+    const names = new Map(gateways.payment_gateways.map((g) => [g.provider_id, g.name]))
+    const form = h(
+      "form",
+      {},
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "Payment"),
+        ...payment_providers
+          .filter((provider) => gatewayOf(provider.id))
+          .map((provider) =>
+            h("label", { class: "choice" }, h("input", { type: "radio", name: "provider", value: provider.id, required: true, "data-testid": `provider-${provider.id}` }), names.get(provider.id) ?? provider.id)
+          ),
+        h("label", { id: "card-field", hidden: true }, "Card number (the exchanger charges it)", h("input", { type: "text", name: "card", value: "4111111111111111", "data-testid": "card" }))
+      ),
+      h("p", { class: "error", id: "pay-error", "data-testid": "checkout-error" }),
+      h("button", { type: "submit", "data-testid": "pay" }, "Pay")
+    ) as HTMLFormElement
+    form.addEventListener("change", () => {
+      document.getElementById("card-field")!.hidden = gatewayOf(String(new FormData(form).get("provider") ?? "")) !== "exchanger"
+    })
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault()
+      const button = form.querySelector("button")!
+      button.setAttribute("disabled", "")
+      const input = Object.fromEntries(new FormData(form)) as Record<string, string>
+      try {
+        location.assign(
+          await startPaymentLinkSession(sdk, { paymentCollectionId: collectionId, orderId }, input.provider, { fromValues: { card: input.card.replace(/\s+/g, "") } })
+        )
+      } catch (error) {
+        document.getElementById("pay-error")!.textContent = (error as Error).message
+        button.removeAttribute("disabled")
+      }
+    })
+    show(h("h1", {}, "Payment due"), due, notice, form)
+  }
+
+  /** Back from the gateway: waits, with "choose another way to pay" offered at once. */
+  async function waitHere(collectionId: string, due: HTMLElement) {
+    const waiting = h("div", { class: "notice wait", "data-testid": "payment-waiting" }, "Checking your payment…")
+    const controller = new AbortController()
+    const other = h("button", { "data-testid": "pay-another-way" }, "Choose another way to pay")
+    other.addEventListener("click", () => {
+      controller.abort(new Error("another way"))
+      forgetPayment()
+      location.reload()
+    })
+    show(h("h1", {}, "Payment due"), due, waiting, other)
+    const outcome = await waitForPaymentCollection(sdk, collectionId, { onUpdate: (status) => (waiting.textContent = status.message), signal: controller.signal }).catch(
+      () => undefined
+    )
+    if (!outcome) return
+    if (outcome.status !== "timeout") forgetPayment()
+    if (outcome.status === "paid" || outcome.status === "paid_no_order") {
+      return show(h("h1", {}, "Thank you!"), due, h("div", { class: "notice ok", "data-testid": "payment-result" }, outcome.message))
+    }
+    const notice = h("div", { class: outcome.status === "timeout" ? "notice wait" : "notice bad", "data-testid": "payment-result" }, outcome.message)
+    await payForm(collectionId, new URLSearchParams(location.search).get("order_id") ?? undefined, due, notice)
+  }
+
+  const returned = /^\/checkout\/([^/]*)$/.exec(path)
+  const link = /^\/payment-collection\/([^/]+)$/.exec(path)
   if (path === "/") await productPage()
   else if (path === "/cart") await cartPage()
   else if (path === "/checkout") await checkoutPage()
+  else if (link) await paymentLinkPage(decodeURIComponent(link[1]!))
   else if (returned) {
-    const id = returned[1] === "return" ? cartId() : decodeURIComponent(returned[1]!)
+    // Romb's one return URL (`/checkout/return`), or a template without a cart: what was being paid
+    const paying = returned[1] === "return" || returned[1] === "" ? paymentInProgress() : undefined
+    if (paying?.kind === "payment_collection") {
+      const query = paying.orderId ? `?order_id=${encodeURIComponent(paying.orderId)}` : ""
+      return location.replace(`/payment-collection/${encodeURIComponent(paying.paymentCollectionId)}${query}`)
+    }
+    const id = paying?.kind === "cart" ? paying.cartId : returned[1] === "return" || returned[1] === "" ? cartId() : decodeURIComponent(returned[1]!)
     if (!id) return show(h("h1", {}, "No cart to check"), h("a", { href: "/" }, "See products"))
     await returnPage(id)
   } else show(h("h1", {}, "Not found"), h("a", { href: "/" }, "See products"))

@@ -111,6 +111,8 @@ medusaIntegrationTestRunner({
       // the checkout shows the registration's name, not the provider id
       await expectText(page.locator("label", { has: choice }), name)
       await choice.check()
+      // what the gateway will charge: the item and the shipping chosen
+      await expectText(page.getByTestId("checkout-total"), /^Total RUB\s1,790\.50$/)
       await shot(page, "checkout")
       await page.getByTestId("pay").click()
       await page.waitForURL((url) => url.href.startsWith(String(process.env.SANDBOX_URL)))
@@ -165,6 +167,75 @@ medusaIntegrationTestRunner({
       expect(await orderNumberShown(page)).toMatch(/^#\d+$/)
       await shot(page, "order-placed")
       expect(await ordersForCart(getContainer(), cartId)).toHaveLength(1)
+      await page.close()
+    })
+
+    browserIt("a customer back from the gateway unpaid chooses another way to pay at once, and pays", async () => {
+      const page = await openPage()
+      const shot = screenshotter(path.join(SHOTS, "back-unpaid"))
+      await checkoutTo(page, "pp_rubitpay_rubitpay", "RubitPay", shot)
+      const cartId = await lastCartIdOfPage(page)
+      // the browser's back button and the shop's return address, without paying
+      await page.goto(`${storefront.url}/checkout/${cartId}`)
+      await expectText(page.getByTestId("payment-waiting"), /Waiting for RubitPay to confirm the payment…|Checking your payment…/)
+      await shot(page, "waiting")
+      await page.getByTestId("pay-another-way").click()
+      await choosePaymentAndPay(page, "pp_exchanger_obmin", "obmin.me", shot)
+      await page.getByTestId("pay").click()
+      expect(await orderNumberShown(page)).toMatch(/^#\d+$/)
+      expect(await ordersForCart(getContainer(), cartId)).toHaveLength(1)
+      await page.close()
+    })
+
+    /** The demo keeps the cart being checked out in localStorage. */
+    const lastCartIdOfPage = async (page: Page) => {
+      await page.goto(storefront.url)
+      return (await page.evaluate(() => localStorage.getItem("demo_cart_id")))!
+    }
+
+    /** The admin's order edit adding one item, through Medusa's admin routes: the order owes its price on a new collection. */
+    async function editAddingItem(orderId: string) {
+      const { data } = await axios.post(`${backendUrl()}/auth/user/emailpass`, { email: "admin@example.com", password: "supersecret" })
+      const asAdmin = { headers: { authorization: `Bearer ${data.token}` } }
+      await api.post("/admin/order-edits", { order_id: orderId }, asAdmin)
+      await api.post(`/admin/order-edits/${orderId}/items`, { items: [{ variant_id: seeded.variantId, quantity: 1 }] }, asAdmin)
+      await api.post(`/admin/order-edits/${orderId}/request`, {}, asAdmin)
+      await api.post(`/admin/order-edits/${orderId}/confirm`, {}, asAdmin)
+      const { data: order } = await api.get(`/admin/orders/${orderId}?fields=payment_collections.id,payment_collections.status`, asAdmin)
+      return order.order.payment_collections.find((c: any) => c.status === "not_paid").id as string
+    }
+
+    browserIt("payment links: an order edit's amount due, paid from Medusa's link with Romb, then with RubitPay two-step", async () => {
+      const page = await openPage()
+      const shot = screenshotter(path.join(SHOTS, "payment-link"))
+      await checkoutTo(page, "pp_romb_romb", "Romb", shot)
+      await page.getByTestId("pay").click()
+      await orderNumberShown(page)
+      const [{ order_id: orderId }] = await ordersForCart(getContainer(), await lastCartId())
+
+      for (const [providerId, button, collectionStatus] of [["pp_romb_romb", "pay", "completed"], ["pp_rubitpay_hold", "hold", "authorized"]] as const) {
+        const collectionId = await editAddingItem(orderId)
+        // the path Medusa's "Copy payment link" copies
+        await page.goto(`${storefront.url}/payment-collection/${collectionId}?order_id=${orderId}`)
+        await expectText(page.getByTestId("amount-due"), /^RUB\s1,490\.50 · order #\d+$/)
+        await page.getByTestId(`provider-${providerId}`).check()
+        await shot(page, `${providerId}-due`)
+        await page.getByTestId("pay").click()
+        await page.waitForURL((url) => url.href.startsWith(String(process.env.SANDBOX_URL)))
+        await page.getByTestId(button).click()
+        // Romb's one return URL and RubitPay's checkout template both lead back to the link's page
+        await page.waitForURL((url) => url.pathname === `/payment-collection/${collectionId}`, { timeout: 60_000 })
+        const result = page.getByTestId("payment-result")
+        await result.waitFor({ timeout: 60_000 })
+        await expectText(result, /confirmed the payment for order #\d+\.$/)
+        await shot(page, `${providerId}-paid`)
+        const { data } = await getContainer().resolve("query").graph({ entity: "payment_collection", fields: ["status"], filters: { id: collectionId } })
+        expect(data[0].status).toBe(collectionStatus)
+        // the link again: already paid
+        await page.reload()
+        await expectText(page.getByTestId("payment-result"), /confirmed the payment for order #\d+\.$/)
+      }
+      expect(await ordersForCart(getContainer(), await lastCartId())).toHaveLength(1)
       await page.close()
     })
 

@@ -1,5 +1,6 @@
 import { defineMiddlewares } from "@medusajs/framework/http"
 import { holdPaymentLockUntilAnswered } from "./admin/hold-payment-lock"
+import { fillReturnUrlIds } from "./store/fill-return-url-ids"
 import { refuseChangesToPaidCart } from "./store/paid-cart-guard"
 import { recordGatewayOrdersAfterSessionCreated } from "./store/record-gateway-orders"
 
@@ -26,7 +27,7 @@ export default defineMiddlewares({
     {
       method: ["POST"],
       matcher: "/store/payment-collections/:id/payment-sessions",
-      middlewares: [recordGatewayOrdersAfterSessionCreated],
+      middlewares: [fillReturnUrlIds, recordGatewayOrdersAfterSessionCreated],
     },
     { method: ["POST"], matcher: "/admin/payments/:id/refund", middlewares: [holdPaymentLockUntilAnswered] },
     ...CART_CHANGES.map(({ method, matcher, idParam }) => ({

@@ -161,7 +161,11 @@ export async function recordVerifiedGatewayEvent(
       : undefined
   const droppedMoney =
     dropped && (result.action === "authorized" || result.action === "captured")
-      ? `the gateway reported ${event.gateway_status} for payment session ${session.id}, which cart ${session.cart_id ?? "(unknown)"} no longer has: the customer paid for a checkout that was replaced; refund the customer at the gateway (or record the refund), or contact them`
+      ? `the gateway reported ${event.gateway_status} for payment session ${session.id}, ${
+          session.cart_id || !session.payment_collection_id
+            ? `which cart ${session.cart_id ?? "(unknown)"} no longer has: the customer paid for a checkout that was replaced`
+            : `which payment collection ${session.payment_collection_id} no longer has: the customer paid a payment link's earlier attempt (the amount due may have changed since)`
+        }; refund the customer at the gateway (or record the refund), or contact them`
       : undefined
   const flagged = mismatched ?? unknown ?? droppedMoney
   const inbox = container.resolve<GatewayInboxModuleService>(GATEWAY_INBOX_MODULE)
@@ -227,6 +231,8 @@ type SessionOfEvent = {
   raw_amount?: BigNumberInput | null
   currency_code: string
   cart_id: string | null
+  /** A payment link's collection (an order's) has no cart. */
+  payment_collection_id?: string
   /** The cart replaced it: Medusa no longer has the session, the plugin still has its gateway order. */
   dropped: boolean
 }

@@ -21,7 +21,7 @@ export type QueriedPaymentSession = {
 /** Query's field paths of the payment sessions at `path`, e.g. "payment_collection.payment_sessions". */
 export const paymentSessionFields = (path: string): string[] => PAYMENT_SESSION_FIELDS.map((field) => `${path}.${field}`)
 
-const ENTITY_NAMES = { cart: "Cart", order: "Order" } as const
+const ENTITY_NAMES = { cart: "Cart", order: "Order", payment_collection: "Payment collection" } as const
 
 /**
  * The cart or order `id` with `fields`; NOT_FOUND when there is none. Query

@@ -13,7 +13,8 @@ export const urlOption = z
  * an http(s) URL once the placeholders are filled, with no other placeholder.
  */
 export const urlTemplateOption = (placeholders: readonly string[]) => {
-  const names = placeholders.map((name) => `{${name}}`).join(" and ")
+  const braced = placeholders.map((name) => `{${name}}`)
+  const names = braced.length > 1 ? `${braced.slice(0, -1).join(", ")} and ${braced[braced.length - 1]}` : braced.join("")
   const sample = Object.fromEntries(placeholders.map((name) => [name, "x"]))
   return z.string({ error: `must be an http(s) URL (${names} are filled in)` }).superRefine((template, ctx) => {
     const filled = fillTemplate(template, sample, { url: true }) ?? ""
@@ -24,6 +25,36 @@ export const urlTemplateOption = (placeholders: readonly string[]) => {
     }
   })
 }
+
+/**
+ * A return URL template (RubitPay's `successUrl`/`failUrl`, an exchanger's
+ * `clientCallbackUrl`): the payment's session, and the cart or, for a payment
+ * link, the payment collection and its order.
+ */
+export const returnUrlTemplateOption = () => urlTemplateOption(["session_id", "cart_id", "payment_collection_id", "order_id"])
+
+/**
+ * The ids a return URL template is filled with, in a session's input.
+ * `cart_id` is the storefront's; the plugin's store middleware writes
+ * `payment_collection_id` and `order_id` (fill-return-url-ids.ts). They only
+ * say where the customer is sent back, never decide anything.
+ */
+export const returnUrlIdFields = {
+  cart_id: z.string().trim().min(1).max(64).optional(),
+  payment_collection_id: z.string().trim().min(1).max(64).optional(),
+  order_id: z.string().trim().min(1).max(64).optional(),
+}
+
+/** The values of a return URL template for the session `sessionId`. */
+export const returnUrlValues = (
+  sessionId: string,
+  input: { cart_id?: string; payment_collection_id?: string; order_id?: string }
+): Record<string, string | undefined> => ({
+  session_id: sessionId,
+  cart_id: input.cart_id,
+  payment_collection_id: input.payment_collection_id,
+  order_id: input.order_id,
+})
 
 /** A host as `new URL(...).host` spells it, which is what a return URL is checked against. */
 export const hostOption = z

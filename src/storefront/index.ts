@@ -23,6 +23,9 @@ export type RubitPaySessionData = {
   return_url?: string
   /** Fills `{cart_id}` in the registration's `successUrl`/`failUrl`. */
   cart_id?: string
+  /** Written by the plugin (the collection in the path, its order): fill `{payment_collection_id}` and `{order_id}`; a value sent is replaced. */
+  payment_collection_id?: string
+  order_id?: string
   description?: string
   /** The extra fields RubitPay's `invoice/try` asks for (`add_ons_config`). */
   add_ons?: Record<string, string>
@@ -36,6 +39,9 @@ export type ExchangerSessionData = {
   return_url?: string
   /** Fills `{cart_id}` in the registration's `clientCallbackUrl`. */
   cart_id?: string
+  /** Written by the plugin, as for RubitPay. */
+  payment_collection_id?: string
+  order_id?: string
 }
 
 export type RedirectSessionData = RombSessionData | RubitPaySessionData | ExchangerSessionData
@@ -85,6 +91,19 @@ export type StoreCartPaymentStatusResponse = {
   confirmed?: boolean
 }
 
+/**
+ * `GET /store/payment-collections/:id/payment-status`: the payment link's
+ * page. The same statuses as a cart's (`paid` once Medusa marks the
+ * collection authorized or completed, `canceled` also when the shop canceled
+ * it), about this collection only: never the order's customer.
+ */
+export type StorePaymentCollectionPaymentStatusResponse = Omit<StoreCartPaymentStatusResponse, "order_id"> & {
+  payment_collection_id: string
+  /** What is due, in the currency's main unit (e.g. 300.5). */
+  amount: number
+  currency_code: string
+}
+
 const GATEWAY_KEYS: readonly GatewayKey[] = ["romb", "rubitpay", "exchanger"]
 
 /** The plugin's gateway behind a Medusa provider id (`pp_{gateway}_{id}`), or undefined for another provider. */
@@ -93,9 +112,10 @@ export function gatewayOf(providerId: string): GatewayKey | undefined {
   return GATEWAY_KEYS.find((key) => key === match?.[1])
 }
 
-/** What a checkout knows about the customer and the cart; each gateway takes its part. */
+/** What a checkout (or a payment link's page) knows about the customer and the cart; each gateway takes its part. */
 export type CheckoutDetails = {
-  cartId: string
+  /** The cart being paid; a payment link pays a collection and has none. */
+  cartId?: string
   email?: string
   phone?: string
   /** The shop's return page for this cart (RubitPay, exchangers; Romb's is set in its dashboard). */
@@ -168,7 +188,9 @@ export function redirectToPayment(
 }
 
 /** The part of `@medusajs/js-sdk`'s `Medusa` instance the kit uses (its client carries the publishable key). */
-export type StoreClient = { client: { fetch<T>(input: string): Promise<T> } }
+export type StoreClient = {
+  client: { fetch<T>(input: string, init?: { method?: string; body?: Record<string, unknown> }): Promise<T> }
+}
 
 export type PaymentOutcome =
   | { status: "paid"; orderId: string; displayId?: number; message: string }
@@ -177,14 +199,20 @@ export type PaymentOutcome =
   | { status: "paid_no_order"; message: string; name?: string }
   | { status: "timeout"; message: string }
 
-export type WaitForPaymentOptions = {
+/** A payment link's outcome: as a cart's, `paid` without an order id (the order exists already). */
+export type PaymentLinkOutcome =
+  | { status: "paid"; displayId?: number; message: string }
+  | Exclude<PaymentOutcome, { status: "paid" }>
+
+/** `A`: the status route's answer (a cart's, or a payment collection's for `waitForPaymentCollection`). */
+export type WaitForPaymentOptions<A = StoreCartPaymentStatusResponse> = {
   /** Give up after this long (default 10 minutes); the payment may still be confirmed later. */
   timeoutMs?: number
   /** First poll delay (default 1 s), growing ×1.5 up to `maxDelayMs` (default 5 s). */
   initialDelayMs?: number
   maxDelayMs?: number
   /** Every answer, e.g. to show `message` while pending. */
-  onUpdate?: (status: StoreCartPaymentStatusResponse) => void
+  onUpdate?: (status: A) => void
   signal?: AbortSignal
 }
 
@@ -197,6 +225,43 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }, { once: true })
   })
 
+const TIMEOUT_MESSAGES = {
+  confirmed:
+    "The payment provider confirmed your payment; the order is taking longer than usual to appear. The shop will contact you if it cannot be placed.",
+  waiting: "The payment has not been confirmed yet. If you paid, your order will appear as soon as the payment provider confirms it.",
+}
+
+/** Polls `path` with backoff until `settled` says the answer ends the wait, or the deadline (see `waitForPayment`). */
+async function pollStatus<A extends { status: string; message: string; name?: string; confirmed?: boolean }, O>(
+  sdk: StoreClient,
+  path: string,
+  paid: (answer: A) => O | undefined,
+  options: WaitForPaymentOptions<A>
+): Promise<O | Exclude<PaymentOutcome, { status: "paid" }>> {
+  const { timeoutMs = 10 * 60_000, initialDelayMs = 1000, maxDelayMs = 5000, onUpdate, signal } = options
+  const deadline = Date.now() + timeoutMs
+  let delay = initialDelayMs
+  let confirmed = false
+  for (;;) {
+    signal?.throwIfAborted()
+    const answer = await sdk.client.fetch<A>(path).catch(() => undefined)
+    if (answer) {
+      onUpdate?.(answer)
+      const done = paid(answer)
+      if (done) return done
+      if (answer.status === "failed" || answer.status === "canceled" || answer.status === "paid_no_order") {
+        return { status: answer.status, message: answer.message, name: answer.name }
+      }
+      confirmed ||= answer.confirmed === true
+    }
+    if (Date.now() + delay > deadline) {
+      return { status: "timeout", message: confirmed ? TIMEOUT_MESSAGES.confirmed : TIMEOUT_MESSAGES.waiting }
+    }
+    await sleep(delay, signal)
+    delay = Math.min(Math.round(delay * 1.5), maxDelayMs)
+  }
+}
+
 /**
  * For the shop's return page: polls `GET /store/carts/:id/payment-status`
  * (which asks the gateway while the payment is pending) with backoff until
@@ -206,39 +271,101 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * customer), or `timeout`. A poll that fails (network) is retried until the
  * deadline.
  */
-export async function waitForPayment(
+export function waitForPayment(sdk: StoreClient, cartId: string, options: WaitForPaymentOptions = {}): Promise<PaymentOutcome> {
+  return pollStatus<StoreCartPaymentStatusResponse, PaymentOutcome>(
+    sdk,
+    `/store/carts/${encodeURIComponent(cartId)}/payment-status`,
+    (answer) =>
+      answer.status === "paid" && answer.order_id
+        ? { status: "paid", orderId: answer.order_id, displayId: answer.display_id, message: answer.message }
+        : undefined,
+    options
+  )
+}
+
+/**
+ * For a payment link's page (Medusa's `/payment-collection/:id`): polls
+ * `GET /store/payment-collections/:id/payment-status` as `waitForPayment`
+ * polls a cart's. `canceled` also when the shop canceled the collection.
+ */
+export function waitForPaymentCollection(
   sdk: StoreClient,
-  cartId: string,
-  options: WaitForPaymentOptions = {}
-): Promise<PaymentOutcome> {
-  const { timeoutMs = 10 * 60_000, initialDelayMs = 1000, maxDelayMs = 5000, onUpdate, signal } = options
-  const deadline = Date.now() + timeoutMs
-  let delay = initialDelayMs
-  let confirmed = false
-  for (;;) {
-    signal?.throwIfAborted()
-    const answer = await sdk.client
-      .fetch<StoreCartPaymentStatusResponse>(`/store/carts/${encodeURIComponent(cartId)}/payment-status`)
-      .catch(() => undefined)
-    if (answer) {
-      onUpdate?.(answer)
-      if (answer.status === "paid" && answer.order_id) {
-        return { status: "paid", orderId: answer.order_id, displayId: answer.display_id, message: answer.message }
-      }
-      if (answer.status === "failed" || answer.status === "canceled" || answer.status === "paid_no_order") {
-        return { status: answer.status, message: answer.message, name: answer.name }
-      }
-      confirmed ||= answer.confirmed === true
-    }
-    if (Date.now() + delay > deadline) {
-      return {
-        status: "timeout",
-        message: confirmed
-          ? "The payment provider confirmed your payment; the order is taking longer than usual to appear. The shop will contact you if it cannot be placed."
-          : "The payment has not been confirmed yet. If you paid, your order will appear as soon as the payment provider confirms it.",
-      }
-    }
-    await sleep(delay, signal)
-    delay = Math.min(Math.round(delay * 1.5), maxDelayMs)
+  paymentCollectionId: string,
+  options: WaitForPaymentOptions<StorePaymentCollectionPaymentStatusResponse> = {}
+): Promise<PaymentLinkOutcome> {
+  return pollStatus<StorePaymentCollectionPaymentStatusResponse, PaymentLinkOutcome>(
+    sdk,
+    `/store/payment-collections/${encodeURIComponent(paymentCollectionId)}/payment-status`,
+    (answer) => (answer.status === "paid" ? { status: "paid", displayId: answer.display_id, message: answer.message } : undefined),
+    options
+  )
+}
+
+/** What the customer is paying, remembered across the gateway's redirect (see `rememberPayment`). */
+export type PaymentInProgress =
+  | { kind: "cart"; cartId: string }
+  | { kind: "payment_collection"; paymentCollectionId: string; orderId?: string }
+
+/** The `localStorage` key under which `rememberPayment` keeps what is being paid. */
+export const PAYMENT_IN_PROGRESS_KEY = "redirect-payments:paying"
+
+type KeyValueStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">
+
+/**
+ * Remembers what the customer is about to pay before the redirect, so that one
+ * return page (Romb's single dashboard URL) knows whether a checkout or a
+ * payment link came back: read it there with `paymentInProgress`.
+ */
+export function rememberPayment(paying: PaymentInProgress, storage: KeyValueStorage = localStorage): void {
+  storage.setItem(PAYMENT_IN_PROGRESS_KEY, JSON.stringify(paying))
+}
+
+/** What `rememberPayment` kept, or undefined (nothing, or something this kit did not write). */
+export function paymentInProgress(storage: KeyValueStorage = localStorage): PaymentInProgress | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(storage.getItem(PAYMENT_IN_PROGRESS_KEY) ?? "null")
+  } catch {
+    return undefined
   }
+  if (typeof value !== "object" || value === null) return undefined
+  const paying = value as Record<string, unknown>
+  if (paying.kind === "cart" && typeof paying.cartId === "string") return { kind: "cart", cartId: paying.cartId }
+  if (paying.kind === "payment_collection" && typeof paying.paymentCollectionId === "string") {
+    return {
+      kind: "payment_collection",
+      paymentCollectionId: paying.paymentCollectionId,
+      ...(typeof paying.orderId === "string" ? { orderId: paying.orderId } : {}),
+    }
+  }
+  return undefined
+}
+
+/** Forgets what `rememberPayment` kept (once the payment is settled). */
+export function forgetPayment(storage: KeyValueStorage = localStorage): void {
+  storage.removeItem(PAYMENT_IN_PROGRESS_KEY)
+}
+
+type PaymentCollectionLike = { id: string; payment_sessions?: SessionLike[] | null }
+
+/**
+ * A payment link's "Pay": starts a session with `providerId` on the
+ * collection (`POST /store/payment-collections/:id/payment-sessions`, which
+ * replaces an earlier attempt's), remembers the payment across the redirect,
+ * and returns the gateway's page to send the customer to.
+ */
+export async function startPaymentLinkSession(
+  sdk: StoreClient,
+  paying: { paymentCollectionId: string; orderId?: string },
+  providerId: string,
+  details: Omit<CheckoutDetails, "cartId"> = {},
+  storage: KeyValueStorage = localStorage
+): Promise<string> {
+  const { payment_collection } = await sdk.client.fetch<{ payment_collection: PaymentCollectionLike }>(
+    `/store/payment-collections/${encodeURIComponent(paying.paymentCollectionId)}/payment-sessions`,
+    { method: "POST", body: { provider_id: providerId, data: paymentSessionData(providerId, details) } }
+  )
+  const url = paymentPageUrl(payment_collection, providerId)
+  rememberPayment({ kind: "payment_collection", ...paying }, storage)
+  return url
 }

@@ -45,6 +45,7 @@ export type NewGatewayOrder = {
 export type GatewayOrderOfSession = {
   session_id: string
   provider_id: string
+  payment_collection_id: string
   cart_id: string | null
   /** Decimal text at the currency's precision. */
   amount: string
@@ -303,7 +304,7 @@ class GatewayInboxModuleService extends MedusaService<{
   ): Promise<GatewayOrderOfSession | undefined> {
     const manager = sharedContext.manager as SqlEntityManager
     const [order] = await manager.execute<GatewayOrderOfSession[]>(
-      `select session_id, provider_id, cart_id, amount::text as amount, currency_code, state
+      `select session_id, provider_id, payment_collection_id, cart_id, amount::text as amount, currency_code, state
          from gateway_order where session_id = ? and deleted_at is null`,
       [sessionId]
     )

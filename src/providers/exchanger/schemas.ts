@@ -8,7 +8,8 @@ import {
   secretOption,
   timeoutOption,
   urlOption,
-  urlTemplateOption,
+  returnUrlIdFields,
+  returnUrlTemplateOption,
 } from "../../lib/options"
 import { EXCHANGER_PRESETS } from "./presets"
 
@@ -41,8 +42,8 @@ export const exchangerOptionsSchema = z
     routes: z.record(z.string(), exchangerRouteSchema),
     agreement: z.boolean().default(true),
     hideOutData: z.boolean().default(true),
-    /** Where the exchanger sends the customer back; `{session_id}` and `{cart_id}` are filled in. */
-    clientCallbackUrl: urlTemplateOption(["session_id", "cart_id"]).optional(),
+    /** Where the exchanger sends the customer back; `{session_id}`, `{cart_id}`, `{payment_collection_id}` and `{order_id}` are filled in. */
+    clientCallbackUrl: returnUrlTemplateOption().optional(),
     /** Hosts a storefront-supplied `return_url` may point to. */
     allowedReturnHosts: z.array(hostOption).default([]),
     /** Where the exchanger sends IPNs: `{backendUrl}/hooks/payment-gateways/exchanger_{id}`. */
@@ -101,7 +102,7 @@ export const exchangerSessionInputSchema = z.object({
   /** The customer's side of the exchange (card number, phone, ...), only keys the route allows. */
   from_values: z.record(z.string(), z.string()).optional(),
   return_url: z.url({ protocol: /^https?$/ }).optional(),
-  cart_id: z.string().trim().min(1).max(64).optional(),
+  ...returnUrlIdFields,
 })
 
 const engineError = z

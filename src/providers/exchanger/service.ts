@@ -26,6 +26,7 @@ import { exactMediaType, FORM_MEDIA_TYPE, parseStrictForm } from "../../lib/webh
 import { parseStorefrontInput, SESSION_KEYS } from "../base/session-data"
 import { maskedValues } from "../../lib/mask"
 import { fillTemplate } from "../../lib/templates"
+import { returnUrlValues } from "../../lib/options"
 import { ExchangerClient } from "./client"
 import { EXCHANGER_PRESETS } from "./presets"
 import {
@@ -113,7 +114,7 @@ export class ExchangerProviderService extends RedirectPaymentProvider<ExchangerO
         hideOutData: this.options_.hideOutData,
         clientCallbackUrl:
           returnUrl ??
-          fillTemplate(this.options_.clientCallbackUrl, { session_id: sessionId, cart_id: storefront.cart_id }, { url: true }),
+          fillTemplate(this.options_.clientCallbackUrl, returnUrlValues(sessionId, storefront), { url: true }),
         ipnUrl: `${this.options_.ipnUrl}?session_id=${encodeURIComponent(sessionId)}`,
         ipnSecret: orderIpnSecret(this.options_.ipnSecret, sessionId),
       })

@@ -15,7 +15,8 @@ import {
   secretOption,
   timeoutOption,
   urlOption,
-  urlTemplateOption,
+  returnUrlIdFields,
+  returnUrlTemplateOption,
 } from "../../lib/options"
 
 export const RUBITPAY_URLS = {
@@ -37,9 +38,9 @@ export const rubitPayOptionsSchema = z
     payway: z.string().trim().min(1).default("bank_card"),
     /** Payways a storefront may choose with session data `payway`; defaults to `[payway]`. */
     payways: z.array(z.string().trim().min(1)).min(1).optional(),
-    /** Where RubitPay sends the customer back; `{session_id}` and `{cart_id}` are filled in. */
-    successUrl: urlTemplateOption(["session_id", "cart_id"]).optional(),
-    failUrl: urlTemplateOption(["session_id", "cart_id"]).optional(),
+    /** Where RubitPay sends the customer back; `{session_id}`, `{cart_id}`, `{payment_collection_id}` and `{order_id}` are filled in. */
+    successUrl: returnUrlTemplateOption().optional(),
+    failUrl: returnUrlTemplateOption().optional(),
     /** Hosts a storefront-supplied `return_url` may point to. */
     allowedReturnHosts: z.array(hostOption).default([]),
     description: z.string().max(255).optional(),
@@ -66,7 +67,7 @@ export const rubitPaySessionInputSchema = z.object({
   payway: z.string().trim().min(1).optional(),
   email: z.email({ error: "must be an email address" }).optional(),
   return_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  cart_id: z.string().trim().min(1).max(64).optional(),
+  ...returnUrlIdFields,
   description: z.string().trim().min(1).max(255).optional(),
   /** Extra fields `invoice/try` asked for (its `add_ons_config`). */
   add_ons: z.record(z.string(), z.string()).optional(),

@@ -26,6 +26,7 @@ import {
 import { exactMediaType, JSON_MEDIA_TYPE, parseStrictJsonObject } from "../../lib/webhook-body"
 import { GatewayAction, parseStorefrontInput, readConfirmation, SESSION_KEYS } from "../base/session-data"
 import { fillTemplate } from "../../lib/templates"
+import { returnUrlValues } from "../../lib/options"
 import { CheckResult, RubitPayClient } from "./client"
 import {
   RUBITPAY_CURRENCIES,
@@ -98,7 +99,7 @@ export class RubitPayProviderService extends RedirectPaymentProvider<RubitPayOpt
       )
     }
     const returnUrl = this.allowedReturnUrl(storefront.return_url, this.options_.allowedReturnHosts)
-    const urlValues = { session_id: sessionId, cart_id: storefront.cart_id }
+    const urlValues = returnUrlValues(sessionId, storefront)
     const amount = toGatewayAmount(input.amount, input.currency_code)
     const twoStep = !this.options_.capture
 

@@ -8,7 +8,14 @@ import {
   RubitPaySessionData,
   StoreCartPaymentStatusResponse,
   StoreClient,
+  StorePaymentCollectionPaymentStatusResponse,
+  forgetPayment,
+  PAYMENT_IN_PROGRESS_KEY,
+  paymentInProgress,
+  rememberPayment,
+  startPaymentLinkSession,
   waitForPayment,
+  waitForPaymentCollection,
 } from ".."
 import { rombSessionInputSchema } from "../../providers/romb/schemas"
 import { rubitPaySessionInputSchema } from "../../providers/rubitpay/schemas"
@@ -141,5 +148,96 @@ describe("waitForPayment", () => {
     const waiting = waitForPayment(client([{ status: "pending" }]).sdk, "c", { initialDelayMs: 50, signal: controller.signal })
     setTimeout(() => controller.abort(new Error("left the page")), 10)
     await expect(waiting).rejects.toThrow("left the page")
+  })
+})
+
+/** A Storage kept in a Map (the kit's default is the browser's localStorage). */
+function memoryStorage() {
+  const items = new Map<string, string>()
+  return {
+    items,
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => void items.set(key, value),
+    removeItem: (key: string) => void items.delete(key),
+  }
+}
+
+describe("payment links", () => {
+  const fast = { initialDelayMs: 1, maxDelayMs: 2 }
+
+  function collectionClient(answers: Array<Partial<StorePaymentCollectionPaymentStatusResponse>>) {
+    const asked: string[] = []
+    const sdk: StoreClient = {
+      client: {
+        async fetch<T>(input: string): Promise<T> {
+          asked.push(input)
+          return { message: "", ...answers[Math.min(asked.length - 1, answers.length - 1)] } as T
+        },
+      },
+    }
+    return { sdk, asked }
+  }
+
+  it("waits for the collection's payment on its own status route, paid without an order id", async () => {
+    const { sdk, asked } = collectionClient([{ status: "pending" }, { status: "paid", display_id: 12, message: "Romb confirmed the payment for order #12." }])
+    const amounts: number[] = []
+    const outcome = await waitForPaymentCollection(sdk, "pay_col_1", { ...fast, onUpdate: (s) => amounts.push(s.amount) })
+    expect(outcome).toEqual({ status: "paid", displayId: 12, message: "Romb confirmed the payment for order #12." })
+    expect(asked).toEqual(Array(2).fill("/store/payment-collections/pay_col_1/payment-status"))
+    expect(amounts).toHaveLength(2)
+  })
+
+  it("stops at a decline, or a collection the shop canceled", async () => {
+    expect((await waitForPaymentCollection(collectionClient([{ status: "failed", message: "declined" }]).sdk, "p", fast)).status).toBe("failed")
+    expect((await waitForPaymentCollection(collectionClient([{ status: "canceled", message: "canceled by the shop" }]).sdk, "p", fast)).status).toBe("canceled")
+    expect((await waitForPaymentCollection(collectionClient([{ status: "pending" }]).sdk, "p", { timeoutMs: 20, initialDelayMs: 5 })).status).toBe("timeout")
+  })
+
+  it("starts a session on the collection with the provider's data, remembers it, and returns the gateway's page", async () => {
+    const storage = memoryStorage()
+    const sent: Array<{ input: string; init?: { method?: string; body?: Record<string, unknown> } }> = []
+    const sdk: StoreClient = {
+      client: {
+        async fetch<T>(input: string, init?: { method?: string; body?: Record<string, unknown> }): Promise<T> {
+          sent.push({ input, init })
+          return {
+            payment_collection: {
+              id: "pay_col_1",
+              payment_sessions: [{ provider_id: "pp_rubitpay_hold", data: { redirect_url: "https://pay.example/rubitpay/pay/1" } }],
+            },
+          } as T
+        },
+      },
+    }
+    const url = await startPaymentLinkSession(sdk, { paymentCollectionId: "pay_col_1", orderId: "order_1" }, "pp_rubitpay_hold", { payway: "sbp" }, storage)
+    expect(url).toBe("https://pay.example/rubitpay/pay/1")
+    expect(sent).toEqual([
+      { input: "/store/payment-collections/pay_col_1/payment-sessions", init: { method: "POST", body: { provider_id: "pp_rubitpay_hold", data: { payway: "sbp" } } } },
+    ])
+    expect(paymentInProgress(storage)).toEqual({ kind: "payment_collection", paymentCollectionId: "pay_col_1", orderId: "order_1" })
+  })
+
+  it("does not remember a payment whose gateway page did not open", async () => {
+    const storage = memoryStorage()
+    const sdk: StoreClient = {
+      client: { fetch: async <T>() => ({ payment_collection: { id: "pay_col_1", payment_sessions: [] } }) as T },
+    }
+    await expect(startPaymentLinkSession(sdk, { paymentCollectionId: "pay_col_1" }, "pp_romb_romb", {}, storage)).rejects.toThrow(/no payment session/)
+    expect(storage.items.size).toBe(0)
+  })
+
+  it("one return page tells a checkout from a payment link, and ignores what it did not write", () => {
+    const storage = memoryStorage()
+    expect(paymentInProgress(storage)).toBeUndefined()
+    rememberPayment({ kind: "cart", cartId: "cart_1" }, storage)
+    expect(paymentInProgress(storage)).toEqual({ kind: "cart", cartId: "cart_1" })
+    rememberPayment({ kind: "payment_collection", paymentCollectionId: "pay_col_1" }, storage)
+    expect(paymentInProgress(storage)).toEqual({ kind: "payment_collection", paymentCollectionId: "pay_col_1" })
+    for (const junk of ["{not json", "42", '{"kind":"payment_collection"}', '{"kind":"cart","cartId":7}']) {
+      storage.setItem(PAYMENT_IN_PROGRESS_KEY, junk)
+      expect(paymentInProgress(storage)).toBeUndefined()
+    }
+    forgetPayment(storage)
+    expect(storage.items.has(PAYMENT_IN_PROGRESS_KEY)).toBe(false)
   })
 })

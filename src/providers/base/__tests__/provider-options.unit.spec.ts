@@ -106,17 +106,17 @@ describe("parseProviderOptions", () => {
     it("refuses a template that is not an http(s) URL once filled in", () => {
       expect(problem(rubitPayWith({ successUrl: "shop.example/very-secret/{cart_id}", failUrl: "javascript:alert('very-secret')" }))).toBe(
         "RubitPay payment provider options are invalid: " +
-          "`successUrl`: must be an http(s) URL once {session_id} and {cart_id} are filled in; " +
-          "`failUrl`: must be an http(s) URL once {session_id} and {cart_id} are filled in"
+          "`successUrl`: must be an http(s) URL once {session_id}, {cart_id}, {payment_collection_id} and {order_id} are filled in; " +
+          "`failUrl`: must be an http(s) URL once {session_id}, {cart_id}, {payment_collection_id} and {order_id} are filled in"
       )
       expect(problem(rubitPayWith({ successUrl: 42 }))).toBe(
-        "RubitPay payment provider options are invalid: `successUrl`: must be an http(s) URL ({session_id} and {cart_id} are filled in)"
+        "RubitPay payment provider options are invalid: `successUrl`: must be an http(s) URL ({session_id}, {cart_id}, {payment_collection_id} and {order_id} are filled in)"
       )
     })
 
     it("refuses a placeholder the plugin does not fill, which would reach the gateway as written", () => {
-      expect(problem(rubitPayWith({ failUrl: "https://shop.example/very-secret/{order_id}" }))).toBe(
-        "RubitPay payment provider options are invalid: `failUrl`: may use only the placeholders {session_id} and {cart_id}"
+      expect(problem(rubitPayWith({ failUrl: "https://shop.example/very-secret/{customer_email}" }))).toBe(
+        "RubitPay payment provider options are invalid: `failUrl`: may use only the placeholders {session_id}, {cart_id}, {payment_collection_id} and {order_id}"
       )
     })
 
@@ -124,7 +124,7 @@ describe("parseProviderOptions", () => {
       expect(
         problem(() => parseProviderOptions(EXCHANGER, exchangerOptionsSchema, { ...exchanger, clientCallbackUrl: "/checkout/{cart_id}" }))
       ).toBe(
-        "Exchanger payment provider options are invalid: `clientCallbackUrl`: must be an http(s) URL once {session_id} and {cart_id} are filled in"
+        "Exchanger payment provider options are invalid: `clientCallbackUrl`: must be an http(s) URL once {session_id}, {cart_id}, {payment_collection_id} and {order_id} are filled in"
       )
     })
   })

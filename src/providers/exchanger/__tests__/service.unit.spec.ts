@@ -101,6 +101,11 @@ describe("ExchangerProviderService", () => {
     expect((await order("obmin", own.gateway_reference as string)).clientCallbackUrl).toBe("https://shop.example/thanks")
     const templated = (await initiate("payses_3b", { cart_id: "cart_01/x" }, p)).data!
     expect((await order("obmin", templated.gateway_reference as string)).clientCallbackUrl).toBe("https://shop.example/return/cart_01%2Fx")
+    const link = provider("obmin", { clientCallbackUrl: "https://shop.example/payment-collection/{payment_collection_id}?order_id={order_id}" })
+    const paid = (await initiate("payses_3c", { payment_collection_id: "pay_col_01", order_id: "order_01" }, link)).data!
+    expect((await order("obmin", paid.gateway_reference as string)).clientCallbackUrl).toBe(
+      "https://shop.example/payment-collection/pay_col_01?order_id=order_01"
+    )
   })
 
   it("turns the engine's error object into a readable message", async () => {

@@ -61,6 +61,19 @@ describe("RubitPayProviderService", () => {
     )
   })
 
+  it("fills {payment_collection_id} and {order_id} of a payment link into successUrl/failUrl; an allowed return_url wins", async () => {
+    const p = provider({
+      successUrl: "https://shop.example/payment-collection/{payment_collection_id}?order_id={order_id}&s={session_id}",
+      failUrl: "https://shop.example/checkout/{cart_id}",
+    })
+    await initiate("payses_link", { payment_collection_id: "pay_col_01", order_id: "order_01/x" }, p)
+    const { request } = await invoice("payses_link")
+    expect(request.success_url).toBe("https://shop.example/payment-collection/pay_col_01?order_id=order_01%2Fx&s=payses_link")
+    // a template value missing for this payment is left empty, never the placeholder
+    expect(request.fail_url).toBe("https://shop.example/checkout/")
+    await expect(initiate("payses_link2", { order_id: "" }, p)).rejects.toThrow(/order_id/)
+  })
+
   it("two-step: hold -> authorized; capture charges; a second capture is idempotent", async () => {
     const p = provider({ capture: false })
     const { data } = await initiate("payses_2", {}, p)

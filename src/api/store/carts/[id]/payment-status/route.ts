@@ -1,5 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { cartPaymentStatus } from "../../../../../gateway-events/cart-payment-status"
+import { cartPaymentStatus } from "../../../../../gateway-events/payment-status"
 import type { StoreCartPaymentStatusResponse } from "../../../../../storefront"
 
 /**
